@@ -1,0 +1,185 @@
+"""The `ganscope` command. Headless subcommands (train, scenes, bench's engine part) never
+import Qt, so they run on a server or in a terminal without a display.
+
+Exit codes: 0 ok, 2 bad input (the message names the key or flag and what is allowed),
+1 anything else (including a run that diverged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from models.config import ConfigError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """A user error the command reports in one line per problem, with exit code 2."""
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
+    """`--set training.lr_d=1e-3` pairs; values are TOML (numbers, true, [0.5, 0.9]) or text."""
+    changes: dict[str, Any] = {}
+    problems = []
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            problems.append(f"--set {item}: expected section.key=value, e.g. training.lr_d=1e-3")
+            continue
+        try:
+            value = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        changes[key.strip()] = value
+    if problems:
+        raise BadInput("\n".join(problems))
+    return changes
+
+
+def _progress(stream: Any) -> Any:
+    """A one-line progress bar on a terminal; nothing when output is piped."""
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int, text: str = "") -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        end = "\n" if done >= total else ""
+        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {text}{end}")
+        stream.flush()
+
+    return show
+
+
+def cmd_scenes(args: argparse.Namespace) -> int:
+    from scenes.loader import library
+
+    group = None
+    for scene in library():
+        info = scene.config.scene
+        if info.group != group:
+            group = info.group
+            print(f"\n{group}")
+        role = {"failure": "x", "fix": "+", "sandbox": " "}[info.role]
+        story = info.story.split(". ")[0].strip().rstrip(".")
+        print(f"  {role} {scene.name:34s} {info.title}: {story}.")
+    return EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from models import run
+    from models.trainer import Trainer
+    from scenes.loader import resolve, write_atomic
+
+    if args.steps < 0:
+        raise BadInput(f"--steps: must be >= 0; got {args.steps}")
+    if args.log_every is not None and args.log_every < 1:
+        raise BadInput(f"--log-every: must be >= 1; got {args.log_every}")
+    scene = resolve(args.scene)
+    changes = parse_assignments(args.set or [])
+    if args.seed is not None:
+        changes["training.seed"] = args.seed
+    config = scene.config.with_changes(changes) if changes else scene.config
+    trainer = Trainer(config, scene.base_dir)
+    show = _progress(sys.stderr)
+    log_every = args.log_every or run.default_log_every(args.steps)
+
+    def progress(snapshot: Any) -> None:
+        if show:
+            covered = snapshot.metrics.get("modes_covered")
+            show(snapshot.step, args.steps, f"modes {covered}" if covered == covered else "")
+
+    rows = run.train(trainer, args.steps, log_every, progress)
+    if args.csv:
+        write_atomic(Path(args.csv), run.metrics_csv(rows, config.is_dirac))
+    final = dict(rows[-1])
+    if trainer.diverged:
+        print(trainer.diverged, file=sys.stderr)
+    if args.json:
+        report = {k: run.json_ready(v) for k, v in final.items()}
+        report.update(scene=scene.name, seed=config.training.seed, diverged=trainer.diverged)
+        print(json.dumps(report))
+    else:
+        keys = [k for k in (*run.CONTRACT_KEYS, *run.DIRAC_KEYS) if k in final]
+        print("  ".join(f"{k}={final[k]:.4g}" for k in keys))
+    return EXIT_FAILED if trainer.diverged else EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from app.bench import run_bench
+
+    report = run_bench(quick=args.quick)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:32s} {value}")
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from app.gui import run_gui
+
+    return run_gui(getattr(args, "scene", None))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ganscope", description="Watch GANs train, fail and get fixed on 2-D toy data."
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    opener = sub.add_parser("open", help="open the GUI on a scene (shipped name or .toml file)")
+    opener.add_argument("scene")
+    opener.set_defaults(func=cmd_gui)
+
+    lister = sub.add_parser("scenes", help="list the shipped scenes with one-line stories")
+    lister.set_defaults(func=cmd_scenes)
+
+    trainer = sub.add_parser("train", help="train headless and print metrics")
+    trainer.add_argument("scene", help="shipped scene name or .toml file")
+    trainer.add_argument("--steps", type=int, required=True, help="iterations to run")
+    trainer.add_argument("--seed", type=int, help="override training.seed")
+    trainer.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a scene key, e.g. training.lr_d=1e-3 (repeatable)",
+    )
+    trainer.add_argument("--json", action="store_true", help="print final metrics as JSON")
+    trainer.add_argument("--csv", metavar="FILE", help="write the metrics time series as CSV")
+    trainer.add_argument(
+        "--log-every",
+        type=int,
+        metavar="K",
+        help="log metrics every K iterations (default: steps/100)",
+    )
+    trainer.set_defaults(func=cmd_train)
+
+    bench = sub.add_parser("bench", help="measure speed ratios side by side in one run")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--quick", action="store_true", help="a shorter run (less precise)")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", cmd_gui)
+    try:
+        return func(args)
+    except (ConfigError, BadInput) as exc:
+        for line in str(exc).splitlines():
+            print(f"ganscope: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("ganscope: interrupted", file=sys.stderr)
+        return EXIT_FAILED

@@ -1,0 +1,156 @@
+"""Generator and discriminator networks: small MLPs, plus the Dirac-GAN's one-parameter pair.
+
+Discriminators return one raw score per (packed) sample: a logit for the probabilistic losses,
+a critic value for WGAN and hinge. Packing (PacGAN) happens inside the discriminator, so the
+trainer always hands it (N, 2) samples.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from models.config import Activation, DiscriminatorConfig, GeneratorConfig
+
+_ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+}
+
+
+def make_activation(name: Activation) -> nn.Module:
+    """In place where autograd allows it (the layer before never needs its output back),
+    which saves one allocation per layer and step."""
+    if name == "leaky_relu":
+        return nn.LeakyReLU(0.2, inplace=True)
+    if name in ("relu", "elu"):
+        return _ACTIVATIONS[name](inplace=True)
+    return _ACTIVATIONS[name]()
+
+
+def _hidden_layers(
+    in_dim: int, width: int, depth: int, activation: Activation, batch_norm: bool, sn: bool
+) -> list[nn.Module]:
+    layers: list[nn.Module] = []
+    dim = in_dim
+    for _ in range(depth):
+        linear = nn.Linear(dim, width)
+        layers.append(spectral_norm(linear) if sn else linear)
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(width))
+        layers.append(make_activation(activation))
+        dim = width
+    return layers
+
+
+class Generator(nn.Module):
+    """z -> x in R^2 through `depth` hidden layers."""
+
+    def __init__(self, config: GeneratorConfig) -> None:
+        super().__init__()
+        self.z_dim = config.z_dim
+        hidden = _hidden_layers(
+            config.z_dim, config.width, config.depth, config.activation, config.batch_norm, False
+        )
+        self.net = nn.Sequential(*hidden, nn.Linear(config.width, 2))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class MinibatchDiscrimination(nn.Module):
+    """Salimans et al. (2016): append, per sample, how close it is to the rest of its batch.
+
+    A collapsed generator's samples are all close to each other, which real batches are not,
+    so D can tell them apart and G is pushed to spread out.
+    """
+
+    def __init__(self, in_features: int, kernels: int = 16, kernel_dim: int = 8) -> None:
+        super().__init__()
+        self.kernels, self.kernel_dim = kernels, kernel_dim
+        self.tensor = nn.Parameter(torch.randn(in_features, kernels * kernel_dim) * 0.1)
+
+    def _project(self, h: torch.Tensor) -> torch.Tensor:
+        """(N, features) -> (kernels, N, kernel_dim)."""
+        return (h @ self.tensor).view(-1, self.kernels, self.kernel_dim).transpose(0, 1)
+
+    def forward(self, h: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        """Closeness of each row of h to the batch, or to `reference` features when given
+        (used to score grid points as if they were one more sample of a fake batch)."""
+        m = self._project(h)
+        ref = m if reference is None else self._project(reference)
+        l1 = torch.cdist(m, ref, p=1.0)  # (kernels, N, R)
+        closeness = torch.exp(-l1).sum(dim=2).transpose(0, 1)
+        if reference is None:
+            closeness = closeness - 1.0  # a sample's match with itself says nothing
+        return torch.cat([h, closeness], dim=1)
+
+    @property
+    def out_extra(self) -> int:
+        return self.kernels
+
+
+class Discriminator(nn.Module):
+    """x (N, 2) -> one score per packed group of `pack` samples: (N / pack,)."""
+
+    def __init__(self, config: DiscriminatorConfig, pack: int = 1, sn: bool = False) -> None:
+        super().__init__()
+        self.pack = pack
+        hidden = _hidden_layers(
+            2 * pack, config.width, config.depth, config.activation, config.batch_norm, sn
+        )
+        self.features = nn.Sequential(*hidden)
+        self.minibatch = (
+            MinibatchDiscrimination(config.width) if config.minibatch_discrimination else None
+        )
+        head_in = config.width + (self.minibatch.out_extra if self.minibatch else 0)
+        head = nn.Linear(head_in, 1)
+        self.head = spectral_norm(head) if sn else head
+
+    @property
+    def mixes_batch(self) -> bool:
+        """True when one sample's score depends on the others (batch norm, minibatch features):
+        then real and fake must go through D in separate passes."""
+        has_bn = any(isinstance(m, nn.BatchNorm1d) for m in self.features)
+        return has_bn or self.minibatch is not None
+
+    def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        """Scores of x; `reference` samples stand in for the batch in minibatch features."""
+        h = self.features(x.reshape(-1, 2 * self.pack))
+        if self.minibatch is not None:
+            ref = None if reference is None else self.features(reference.reshape(-1, 2 * self.pack))
+            h = self.minibatch(h, ref)
+        return self.head(h).squeeze(1)
+
+
+class DiracGenerator(nn.Module):
+    """Mescheder et al. (2018): G is a point mass at theta (1-D, kept in x; y is 0)."""
+
+    z_dim = 1
+
+    def __init__(self, theta0: float) -> None:
+        super().__init__()
+        self.theta = nn.Parameter(torch.tensor(float(theta0)))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.theta.expand(z.shape[0])
+        return torch.stack([x, torch.zeros_like(x)], dim=1)
+
+
+class DiracDiscriminator(nn.Module):
+    """D(x) = psi * x: a linear critic on the first coordinate."""
+
+    pack = 1
+    mixes_batch = False
+
+    def __init__(self, psi0: float) -> None:
+        super().__init__()
+        self.psi = nn.Parameter(torch.tensor(float(psi0)))
+
+    def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        return self.psi * x[:, 0]

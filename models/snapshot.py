@@ -1,0 +1,56 @@
+"""Snapshot: an immutable picture of the training state, safe to hand to another thread.
+
+Arrays are float32 numpy copies marked read-only; no torch tensor crosses into the GUI.
+Grids are indexed [ix, iy] (x varies along the first axis), matching pyqtgraph's ImageItem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import torch
+
+
+def frozen_array(tensor: torch.Tensor) -> np.ndarray:
+    """A read-only float32 numpy copy of a tensor (detached, moved to the CPU)."""
+    array = tensor.detach().to("cpu", torch.float32).numpy().copy()
+    array.flags.writeable = False
+    return array
+
+
+def frozen_metrics(values: Mapping[str, float]) -> Mapping[str, float]:
+    return MappingProxyType(dict(values))
+
+
+@dataclass(frozen=True)
+class DiracState:
+    """The Dirac-GAN in its (theta, psi) phase plane."""
+
+    theta: float
+    psi: float
+    thetas: np.ndarray  # (K,) grid of theta values
+    psis: np.ndarray  # (K,) grid of psi values
+    flow: np.ndarray  # (K, K, 2): (d theta/dt, d psi/dt) of gradient play at each grid point
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    step: int
+    metrics: Mapping[str, float]
+    bounds: tuple[float, float, float, float]  # xmin, xmax, ymin, ymax of every grid
+    fake: np.ndarray  # (N, 2) generated from a fixed latent batch, so points move smoothly
+    real: np.ndarray  # (N, 2)
+    surface: np.ndarray  # (R, R) D's output shown as 'D(x)'
+    surface_center: float  # the neutral value of `surface` (0.5 probability, 0 critic)
+    surface_label: str
+    field: np.ndarray  # (A, A, 2) -dL_G/dx at an arrow grid over `bounds`
+    field_magnitude: np.ndarray  # (R, R) |dL_G/dx|
+    manifold: np.ndarray  # (L, L, 2) G applied to a latent grid
+    mode_centers: np.ndarray  # (M, 2)
+    config_version: int  # bumps with every applied change, so a view can tell it arrived
+    dirac: DiracState | None = None
+    diverged: str | None = None
+    layer_grad_norms: Mapping[str, float] = field(default_factory=dict)

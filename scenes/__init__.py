@@ -1,0 +1,1 @@
+"""Scene files (TOML) and the shipped library of failure/fix lessons. No Qt here."""

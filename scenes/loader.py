@@ -1,0 +1,110 @@
+"""Scene files: load and validate TOML, list the shipped library, write scenes back out."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from models.config import ConfigError, TrainConfig, parse_config
+from models.targets import build_target
+
+LIBRARY = Path(__file__).resolve().parent / "library"
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+MAX_SCENE_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Scene:
+    name: str  # file stem, used on the command line and in the picker
+    config: TrainConfig
+    path: Path | None = None
+
+    @property
+    def base_dir(self) -> Path | None:
+        """Where relative paths in the scene (point-cloud files) resolve."""
+        return self.path.parent if self.path else None
+
+
+def parse_scene_text(text: str, name: str = "scene", path: Path | None = None) -> Scene:
+    """Validate TOML text into a Scene; every problem is a ConfigError line naming its key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{name}: not valid TOML ({exc})"]) from None
+    config = parse_config(data)
+    scene = Scene(name, config, path)
+    if config.target.kind == "points":
+        build_target(config.target, scene.base_dir)  # read and check the CSV now, not mid-run
+    return scene
+
+
+def load_scene_file(path: Path) -> Scene:
+    try:
+        if path.stat().st_size > MAX_SCENE_BYTES:
+            raise ConfigError([f"{path}: scene files are small text files (over 1 MB here)"])
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read the scene file ({exc})"]) from None
+    return parse_scene_text(text, scene_name(path), path)
+
+
+def scene_name(path: Path) -> str:
+    """A library file's name without its ordering number: 10_mode_collapse -> mode_collapse."""
+    prefix, _, rest = path.stem.partition("_")
+    return rest if prefix.isdigit() and rest else path.stem
+
+
+def library_paths() -> list[Path]:
+    return sorted(LIBRARY.glob("*.toml"))
+
+
+def library() -> list[Scene]:
+    """Every shipped scene, in file-name order (files are numbered by lesson)."""
+    return [load_scene_file(path) for path in library_paths()]
+
+
+def scene_names() -> list[str]:
+    return [scene_name(path) for path in library_paths()]
+
+
+def resolve(name_or_file: str) -> Scene:
+    """A scene by file path, or by shipped name (with or without its number prefix)."""
+    path = Path(name_or_file)
+    if path.suffix == ".toml" or path.exists():
+        if not path.exists():
+            raise ConfigError([f"{name_or_file}: no such scene file"])
+        return load_scene_file(path)
+    for candidate in library_paths():
+        if name_or_file in (candidate.stem, scene_name(candidate)):
+            return load_scene_file(candidate)
+    names = ", ".join(scene_names())
+    raise ConfigError([f"{name_or_file}: no such scene (shipped: {names}; or give a .toml file)"])
+
+
+def scene_to_toml(config: TrainConfig) -> str:
+    """The config as a scene file that loads back to the same config."""
+    data: dict[str, Any] = config.model_dump(mode="json", exclude_none=True)
+    if not data.get("check"):
+        data.pop("check", None)
+    return tomli_w.dumps(data)
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write via a temporary file in the same folder and a rename, so a failed or interrupted
+    write never leaves a half-written file or clobbers the old one."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,32 @@
+"""Shared test set-up: headless Qt, one CPU thread budget, small fast configs."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+from typing import Any
+
+import pytest
+
+from models.config import TrainConfig, parse_config
+
+
+def small_config(**sections: dict[str, Any]) -> TrainConfig:
+    """A quick-to-train config (2x32 nets, batch 64) with the given sections overridden."""
+    data: dict[str, Any] = {
+        "generator": {"depth": 2, "width": 32},
+        "discriminator": {"depth": 2, "width": 32},
+        "training": {"batch": 64, "device": "cpu"},
+        "view": {"resolution": 16, "arrows": 8, "samples": 64},
+    }
+    for name, values in sections.items():
+        data.setdefault(name, {}).update(values)
+    return parse_config(data)
+
+
+@pytest.fixture
+def small() -> Any:
+    return small_config

@@ -1,0 +1,174 @@
+"""The headless command line: contract keys, exit codes, clean errors, no Qt."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from models.run import CONTRACT_KEYS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_default_scene_2000_steps_prints_every_contract_key(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run_cli(capsys, "train", "sandbox_ring", "--steps", "2000", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert set(CONTRACT_KEYS) <= set(report)
+    assert report["step"] == 2000 and report["steps_per_s"] > 0 and report["wall_s"] > 0
+    assert report["modes_total"] == 8 and report["diverged"] is None
+    assert err == ""  # no progress bar when not on a terminal
+
+
+def test_csv_has_contract_columns_and_one_row_per_logged_step(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "m.csv"
+    code, _, err = run_cli(
+        capsys,
+        "train",
+        "sandbox_ring",
+        "--steps",
+        "60",
+        "--log-every",
+        "20",
+        "--csv",
+        str(path),
+        "--seed",
+        "3",
+    )
+    assert code == 0, err
+    rows = list(csv.DictReader(path.open()))
+    assert tuple(rows[0]) == CONTRACT_KEYS
+    assert [int(float(r["step"])) for r in rows] == [0, 20, 40, 60]
+
+
+def test_same_seed_same_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("train", "sandbox_grid", "--steps", "30", "--json", "--seed", "5")
+    first = json.loads(run_cli(capsys, *args)[1])
+    second = json.loads(run_cli(capsys, *args)[1])
+    for key in ("d_loss", "g_loss", "w1", "high_quality", "grad_norm_g"):
+        assert first[key] == second[key], key
+
+
+def test_dirac_scene_reports_phase_coordinates(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "train", "sandbox_dirac", "--steps", "10", "--json")
+    report = json.loads(out)
+    assert code == 0 and {"theta", "psi", "distance"} <= set(report)
+    assert report["modes_covered"] is None  # undefined for a point mass: null, not NaN
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--set", "training.lr_d=-1"], "training.lr_d: Input should be greater than 0"),
+        (["--set", "generator.width=0"], "generator.width:"),
+        (["--set", "training.loss=wgan2"], "'wgan-gp'"),
+        (["--set", "training.lr_dd=1"], "training.lr_dd: unknown key"),
+        (["--set", "nonsense"], "expected section.key=value"),
+        (["--steps", "-4"], "--steps: must be >= 0"),
+    ],
+)
+def test_bad_input_exits_2_naming_the_key(
+    capsys: pytest.CaptureFixture[str], args: list[str], expected: str
+) -> None:
+    base = ["train", "sandbox_ring", "--steps", "1"]
+    code, out, err = run_cli(capsys, *base, *args)
+    assert code == 2 and out == ""
+    assert expected in err and "Traceback" not in err
+
+
+def test_bad_scene_files_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[training\nlr_d = 1")
+    csv_scene = tmp_path / "pts.toml"
+    csv_scene.write_text('[target]\nkind = "points"\nfile = "pts.csv"\n')
+    (tmp_path / "pts.csv").write_text("x,y\n1,2\n3,four\n")
+    empty_scene = tmp_path / "empty.toml"
+    empty_scene.write_text('[target]\nkind = "points"\nfile = "none.csv"\n')
+    (tmp_path / "none.csv").write_text("x,y\n")
+    cases = [
+        (broken, "not valid TOML"),
+        (csv_scene, "line 3 of pts.csv"),
+        (empty_scene, "holds no points"),
+        (tmp_path / "missing.toml", "no such scene file"),
+    ]
+    for path, message in cases:
+        code, _, err = run_cli(capsys, "train", str(path), "--steps", "1")
+        assert code == 2 and message in err, (path, err)
+    code, _, err = run_cli(capsys, "train", "no_such_scene", "--steps", "1")
+    assert code == 2 and "sandbox_ring" in err
+
+
+def test_divergence_exits_1_with_the_step_and_cause(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        "sandbox_ring",
+        "--steps",
+        "200",
+        "--json",
+        "--set",
+        "training.loss=wgan",
+        "--set",
+        "training.optimizer=sgd",
+        "--set",
+        "training.lr_d=5",
+        "--set",
+        "training.lr_g=5",
+    )
+    assert code == 1
+    assert "NaN/Inf at step" in err and json.loads(out)["diverged"].startswith("training produced")
+
+
+def test_scenes_lists_every_shipped_scene(capsys: pytest.CaptureFixture[str]) -> None:
+    from scenes.loader import scene_names
+
+    code, out, _ = run_cli(capsys, "scenes")
+    assert code == 0
+    assert all(name in out for name in scene_names())
+
+
+def test_headless_commands_never_import_qt() -> None:
+    probe = (
+        "import sys; from app.cli import main; "
+        "main(['train', 'sandbox_ring', '--steps', '2', '--json']); main(['scenes']); "
+        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'superqt'))]; "
+        "assert not bad, bad"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_python_dash_m_app_is_the_cli() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "train",
+            "sandbox_ring",
+            "--steps",
+            "1",
+            "--set",
+            "training.batch=0",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "training.batch" in result.stderr
