@@ -1,13 +1,32 @@
-"""GUI entry point."""
+"""GUI entry point: `ganscope` and `ganscope open SCENE`."""
 
 from __future__ import annotations
 
+import sys
+
+DEFAULT_SCENE = "sandbox_ring"
+
 
 def run_gui(scene_name: str | None = None) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
-    app = QApplication.instance() or QApplication([])
-    label = QLabel(f"GANscope: {scene_name or 'default scene'} (the live views land with issue 5)")
-    label.resize(640, 120)
-    label.show()
+    from app.main_window import MainWindow
+    from models.config import ConfigError
+    from scenes.loader import resolve
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("GANscope")
+    pg.setConfigOptions(background="w", foreground="k", antialias=False)
+    problem = None
+    try:
+        scene = resolve(scene_name or DEFAULT_SCENE)
+    except ConfigError as exc:
+        problem = str(exc)
+        scene = resolve(DEFAULT_SCENE)
+    window = MainWindow(scene)
+    window.show()
+    if problem:
+        window.show_message(f"Could not open {scene_name}; showing {DEFAULT_SCENE}.", error=True)
+        QMessageBox.warning(window, "Scene not loaded", problem)
     return app.exec()

@@ -85,7 +85,7 @@ class TargetConfig(_Section):
                 if got not in (0, len(self.means)):
                     raise ValueError(f"{name} has {got} entries but means has {len(self.means)}")
         if self.kind == "points" and not self.file:
-            raise ValueError("kind 'points' needs file = 'path/to/points.csv'")
+            raise ValueError("kind 'points' needs target.file = 'path/to/points.csv'")
         return self
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from models.targets import Target
@@ -55,8 +56,13 @@ def sliced_w1(a: torch.Tensor, b: torch.Tensor, slices: int = SLICES) -> float:
     if a.shape[0] == 0 or b.shape[0] == 0:
         return math.nan
     n = min(a.shape[0], b.shape[0])
-    angle = torch.arange(slices, dtype=a.dtype, device=a.device) * (math.pi / slices)
-    directions = torch.stack([angle.cos(), angle.sin()])  # (2, slices)
-    pa = (a[:n] @ directions).sort(dim=0).values
-    pb = (b[:n].to(a.dtype) @ directions).sort(dim=0).values
-    return float((pa - pb).abs().mean())
+    angle = np.arange(slices) * (math.pi / slices)
+    directions = np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (slices, 2)
+    # numpy: its sort is an order of magnitude faster than torch's on the CPU for this shape
+    pa = np.sort(directions @ _numpy(a[:n]).T, axis=1)
+    pb = np.sort(directions @ _numpy(b[:n]).T, axis=1)
+    return float(np.abs(pa - pb).mean())
+
+
+def _numpy(x: torch.Tensor) -> np.ndarray:
+    return x.detach().to("cpu", torch.float64).numpy()

@@ -51,6 +51,7 @@ class Snapshot:
     manifold: np.ndarray  # (L, L, 2) G applied to a latent grid
     mode_centers: np.ndarray  # (M, 2)
     config_version: int  # bumps with every applied change, so a view can tell it arrived
+    device: str = "cpu"
     dirac: DiracState | None = None
     diverged: str | None = None
     layer_grad_norms: Mapping[str, float] = field(default_factory=dict)

@@ -15,15 +15,15 @@ depend on how often it is watched: same scene + seed + steps = same result (on C
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torch.func import functional_call
@@ -93,10 +93,44 @@ class _RunningLoss:
         return self.d_sum / self.count, self.g_sum / self.count
 
 
-@dataclass
 class _Checkpoint:
-    step: int
-    state: dict[str, Any] = field(default_factory=dict)
+    """The last finite training state, kept in preallocated buffers: saving it after every
+    ``step(n)`` call is one fused copy, so it is never stale."""
+
+    def __init__(self) -> None:
+        self.step = 0
+        self._model: list[torch.Tensor] = []
+        self._optim: list[torch.Tensor] = []
+        self._rng = torch.ByteTensor()
+
+    @staticmethod
+    def _copy_into(buffers: list[torch.Tensor], tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+        same = len(buffers) == len(tensors) and all(
+            b.shape == t.shape and b.dtype == t.dtype for b, t in zip(buffers, tensors, strict=True)
+        )
+        if not same:
+            return [t.clone() for t in tensors]
+        if buffers:
+            torch._foreach_copy_(buffers, tensors)
+        return buffers
+
+    def save(self, trainer: Trainer) -> None:
+        self.step = trainer.step_count
+        self._model = self._copy_into(self._model, trainer._model_tensors())
+        self._optim = self._copy_into(self._optim, trainer._optimizer_tensors())
+        self._rng = trainer._rng.get_state()
+
+    def restore(self, trainer: Trainer) -> None:
+        with torch.no_grad():
+            torch._foreach_copy_(trainer._model_tensors(), self._model)
+            optim = trainer._optimizer_tensors()
+            if [t.shape for t in optim] == [t.shape for t in self._optim]:
+                if optim:
+                    torch._foreach_copy_(optim, self._optim)
+            else:  # saved before the optimizers' first step: back to their fresh state
+                trainer._clear_optimizer_state()
+        trainer._rng.set_state(self._rng)
+        trainer.step_count = self.step
 
 
 def _seeded(seed: int, build: Callable[[], nn.Module]) -> nn.Module:
@@ -127,11 +161,14 @@ class Trainer:
         self._train_seconds = 0.0
         self._steps_timed = 0
         self._running = _RunningLoss()
+        self._last_full: Snapshot | None = None
+        self._static_key: tuple[int, int] | None = None
         self._rng = torch.Generator(self.device).manual_seed(cfg.training.seed)
         self._build_target()
         self._build_generator()
         self._build_discriminator()
-        self._good = self._capture()
+        self._good = _Checkpoint()
+        self._good.save(self)
 
     def _build_target(self) -> None:
         cfg = self._config
@@ -228,7 +265,7 @@ class Trainer:
             self._probe_real = self.target.sample(new.training.batch, fixed)
         retune(self.opt_g, new.training.lr_g, new.training.betas)
         retune(self.opt_d, new.training.lr_d, new.training.betas)
-        self._good = self._capture()
+        self._good.save(self)
         return ApplyReport(changed, tuple(rebuilt))
 
     def reset(self) -> None:
@@ -257,11 +294,12 @@ class Trainer:
             self.step_count += n
             self._train_seconds += time.perf_counter() - start
             self._steps_timed += n
-            self._good = self._capture()
+            self._good.save(self)
             return n
         first_bad = int((~finite_rows).nonzero()[0]) if not bool(finite_rows.all()) else n - 1
-        self._restore(self._good)
-        self.diverged = self._explain_divergence(self._good.step + first_bad + 1)
+        bad_step = self.step_count + first_bad + 1
+        self._good.restore(self)
+        self.diverged = self._explain_divergence(bad_step)
         return 0
 
     def _iteration(self) -> torch.Tensor:
@@ -394,24 +432,23 @@ class Trainer:
     def _parameters(self) -> list[torch.Tensor]:
         return [*self.G.parameters(), *self.D.parameters()]
 
-    def _capture(self) -> _Checkpoint:
-        state = {
-            "G": copy.deepcopy(self.G.state_dict()),
-            "D": copy.deepcopy(self.D.state_dict()),
-            "opt_g": copy.deepcopy(self.opt_g.state_dict()),
-            "opt_d": copy.deepcopy(self.opt_d.state_dict()),
-            "rng": self._rng.get_state(),
-        }
-        return _Checkpoint(self.step_count, state)
+    def _model_tensors(self) -> list[torch.Tensor]:
+        """Every tensor that training changes in the networks (weights and buffers)."""
+        nets = (self.G, self.D)
+        return [t.detach() for net in nets for t in (*net.parameters(), *net.buffers())]
 
-    def _restore(self, checkpoint: _Checkpoint) -> None:
-        state = checkpoint.state
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        self._rng.set_state(state["rng"])
-        self.step_count = checkpoint.step
+    def _optimizer_tensors(self) -> list[torch.Tensor]:
+        return [
+            value
+            for optimizer in (self.opt_g, self.opt_d)
+            for state in optimizer.state.values()
+            for value in state.values()
+            if isinstance(value, torch.Tensor)
+        ]
+
+    def _clear_optimizer_state(self) -> None:
+        self.opt_g.state.clear()
+        self.opt_d.state.clear()
 
     def _explain_divergence(self, step: int) -> str:
         cfg = self._config
@@ -439,8 +476,24 @@ class Trainer:
         running.last = (float(log[-1, 0]), float(log[-1, 1]))
 
     # ----------------------------------------------------------------- watching
-    def snapshot(self) -> Snapshot:
-        """The current state for views and metrics. Resets the running loss means."""
+    def snapshot(self, full: bool = True) -> Snapshot:
+        """The current state for views and metrics. Resets the running loss means.
+
+        ``full=False`` is the cheap in-between frame for smooth animation: fresh generated
+        samples (and Dirac point), everything else as of the last full snapshot.
+        """
+        cfg = self._config
+        last = self._last_full
+        if not full and last is not None and last.config_version == self.config_version:
+            with torch.no_grad():
+                fake = self.G(self._view_z)
+            dirac = self._dirac_state(Objective(cfg.training.loss)) if cfg.is_dirac else None
+            return replace(last, step=self.step_count, fake=frozen_array(fake), dirac=dirac,
+                           diverged=self.diverged)
+        self._last_full = self._full_snapshot()
+        return self._last_full
+
+    def _full_snapshot(self) -> Snapshot:
         cfg = self._config
         self.G.train()  # batch-norm G samples as it trains; its running stats are unused
         self.D.eval()  # spectral norm must not advance its power iteration outside training
@@ -452,33 +505,46 @@ class Trainer:
             uniform = cfg.generator.z_dist == "uniform"
             z_grid = fields.latent_grid(self.G.z_dim, manifold_n, uniform, self.device)
             manifold = self.G(z_grid).view(manifold_n, manifold_n, 2)
-        grid = fields.grid_points(self._bounds, cfg.view.resolution, self.device)
-        surface, pull = fields.surface_and_field(self.D, objective, grid, fake)
-        arrows = fields.grid_points(self._bounds, cfg.view.arrows, self.device)
-        _, arrow_pull = fields.surface_and_field(self.D, objective, arrows, fake)
+        res, n_arrows = cfg.view.resolution, cfg.view.arrows
+        grid = fields.grid_points(self._bounds, res, self.device)
+        arrows = fields.grid_points(self._bounds, n_arrows, self.device)
+        display, pull = fields.surface_and_field(
+            self.D, objective, torch.cat([grid, arrows]), fake
+        )  # one pass for both grids
+        surface, arrow_pull, pull = display[: res * res], pull[res * res :], pull[: res * res]
         probe, layer_norms = self._probe(objective)
         metrics = self._metrics(metric_fake, probe)
         self.D.train()
-        res, n_arrows = cfg.view.resolution, cfg.view.arrows
         self._running = _RunningLoss(last=self._running.last)
         return Snapshot(
             step=self.step_count,
             metrics=frozen_metrics(metrics),
             bounds=self._bounds,
             fake=frozen_array(fake),
-            real=frozen_array(self._reference_real[: cfg.view.samples]),
+            real=self._static_arrays()[0],
             surface=frozen_array(surface.view(res, res)),
             surface_center=objective.display_center,
             surface_label="D(x) = P(real)" if objective.probabilistic else "D(x) score",
             field=frozen_array(arrow_pull.view(n_arrows, n_arrows, 2)),
             field_magnitude=frozen_array(pull.norm(dim=1).view(res, res)),
             manifold=frozen_array(manifold),
-            mode_centers=frozen_array(self.target.centers),
+            mode_centers=self._static_arrays()[1],
             config_version=self.config_version,
+            device=str(self.device),
             dirac=self._dirac_state(objective) if cfg.is_dirac else None,
             diverged=self.diverged,
             layer_grad_norms=frozen_metrics(layer_norms),
         )
+
+    def _static_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Real view samples and mode centres: the same objects until the target changes,
+        so views can skip redrawing them."""
+        key = (id(self.target), self._config.view.samples)
+        if self._static_key != key:
+            real = frozen_array(self._reference_real[: self._config.view.samples])
+            self._static = (real, frozen_array(self.target.centers))
+            self._static_key = key
+        return self._static
 
     def _probe(self, objective: Objective) -> tuple[dict[str, float], dict[str, float]]:
         """Losses, D outputs and gradient norms on fixed probe batches, without any update."""

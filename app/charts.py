@@ -1,0 +1,194 @@
+"""Metric charts over training steps, with hover readout and markers for every change."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+
+from app.views import style_axes
+
+BLUE, ORANGE, GREEN, RED, PURPLE = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    y_label: str
+    series: tuple[Series, ...]
+    log_y: bool = False
+
+
+CHARTS = (
+    Chart("Losses", "loss",
+          (Series("d_loss", "D loss", BLUE), Series("g_loss", "G loss", ORANGE))),
+    Chart(
+        "D outputs",
+        "mean D",
+        (Series("d_real", "D(real)", GREEN), Series("d_fake", "D(fake)", RED)),
+    ),
+    Chart(
+        "Gradient norms",
+        "norm (log)",
+        (Series("grad_norm_g", "|grad G|", ORANGE), Series("grad_norm_d", "|grad D|", BLUE)),
+        log_y=True,
+    ),
+    Chart(
+        "Modes covered",
+        "modes",
+        (Series("modes_covered", "covered", PURPLE), Series("modes_total", "of", "#999999")),
+    ),
+    Chart("Sliced W1 to target", "W1", (Series("w1", "W1", BLUE),)),
+    Chart("Dirac distance", "|(theta, psi)|", (Series("distance", "distance", BLUE),)),
+)
+
+
+class MetricHistory:
+    """Growing columns of metrics, one row per full snapshot (amortised O(1) appends)."""
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = ("step", *keys)
+        self._data = np.full((256, len(self.keys)), np.nan)
+        self.size = 0
+
+    def append(self, metrics: Mapping[str, float]) -> bool:
+        """Add a row; False (and nothing added) if it repeats the last row's step."""
+        step = float(metrics.get("step", math.nan))
+        if self.size and self._data[self.size - 1, 0] == step:
+            return False
+        if self.size == self._data.shape[0]:
+            self._data = np.concatenate([self._data, np.full_like(self._data, np.nan)])
+        self._data[self.size] = [float(metrics.get(k, math.nan)) for k in self.keys]
+        self.size += 1
+        return True
+
+    def column(self, key: str) -> np.ndarray:
+        return self._data[: self.size, self.keys.index(key)]
+
+    def clear(self) -> None:
+        self.size = 0
+
+    def value_at(self, step: float) -> dict[str, float]:
+        """The row nearest to `step`."""
+        if not self.size:
+            return {}
+        index = int(np.argmin(np.abs(self.column("step") - step)))
+        return dict(zip(self.keys, self._data[index], strict=True))
+
+
+class ChartsView(pg.GraphicsLayoutWidget):
+    """The metric charts, x axes linked; hover shows every value at that step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        keys = tuple(s.key for chart in CHARTS for s in chart.series)
+        self.history = MetricHistory(keys)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.cursors: list[pg.InfiniteLine] = []
+        self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        first: pg.PlotItem | None = None
+        for index, chart in enumerate(CHARTS):
+            plot = self.addPlot(row=index // 3, col=index % 3, title=chart.title)
+            plot.setLabel("bottom", "step")
+            plot.setLabel("left", chart.y_label)
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            for axis in ("bottom", "left"):
+                plot.getAxis(axis).enableAutoSIPrefix(False)
+            plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
+            if chart.log_y:
+                plot.setLogMode(y=True)
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
+            for series in chart.series:
+                pen = pg.mkPen(series.colour, width=2)
+                self.curves[series.key] = plot.plot([], [], pen=pen, name=series.label)
+            cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
+            cursor.setVisible(False)
+            plot.addItem(cursor, ignoreBounds=True)
+            self.cursors.append(cursor)
+            self.plots[chart.title] = plot
+        self.readout = pg.LabelItem(justify="left")
+        self.addItem(self.readout, row=2, col=0, colspan=3)
+        self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+        self.set_dirac(False)
+
+    def set_presenter(self, on: bool) -> None:
+        width = 4 if on else 2
+        for chart in CHARTS:
+            for series in chart.series:
+                self.curves[series.key].setPen(pg.mkPen(series.colour, width=width))
+        for plot in self.plots.values():
+            style_axes(plot, on)
+
+    def set_dirac(self, dirac: bool) -> None:
+        """Dirac scenes chart the distance to equilibrium instead of modes and W1."""
+        self.plots["Dirac distance"].setVisible(dirac)
+        self.plots["Modes covered"].setVisible(not dirac)
+
+    def clear(self) -> None:
+        self.history.clear()
+        for plot, line in self.markers:
+            plot.removeItem(line)
+        self.markers.clear()
+        self.refresh()
+
+    def add_metrics(self, metrics: Mapping[str, float]) -> bool:
+        return self.history.append(metrics)
+
+    def refresh(self) -> None:
+        steps = self.history.column("step")
+        for key, curve in self.curves.items():
+            values = self.history.column(key)
+            if key.startswith("grad_norm"):
+                values = np.maximum(values, 1e-12)
+            curve.setData(steps, values, connect="finite")
+
+    def add_marker(self, step: int, text: str) -> None:
+        """A labelled vertical line at `step` on every chart: cause and effect, pointed at."""
+        for plot in self.plots.values():
+            line = pg.InfiniteLine(
+                pos=step,
+                angle=90,
+                movable=False,
+                pen=pg.mkPen("#d62728", width=1.5),
+                label=text,
+                labelOpts={"position": 0.9, "color": "#d62728", "rotateAxis": (1, 0)},
+            )
+            plot.addItem(line, ignoreBounds=True)
+            self.markers.append((plot, line))
+
+    def _hover(self, event: tuple[QPointF]) -> None:
+        position = event[0]
+        for plot in self.plots.values():
+            if plot.isVisible() and plot.sceneBoundingRect().contains(position):
+                self.show_values_at(plot.vb.mapSceneToView(position).x())
+                return
+
+    def show_values_at(self, step: float) -> str:
+        """Move the cursor to the logged row nearest `step` and show all its values."""
+        row = self.history.value_at(step)
+        if not row:
+            return ""
+        for line in self.cursors:
+            line.setPos(row["step"])
+            line.setVisible(True)
+        parts = [f"step {row['step']:.0f}"] + [
+            f"{k} {v:.4g}" for k, v in row.items() if k != "step" and not math.isnan(v)
+        ]
+        text = "   ".join(parts)
+        self.readout.setText(text)
+        return text
