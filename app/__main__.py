@@ -2,4 +2,5 @@
 
 from app.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # the training child process re-imports this module: do not rerun
+    raise SystemExit(main())

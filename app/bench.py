@@ -57,7 +57,7 @@ def engine_vs_naive(config: TrainConfig, seconds: float, slice_steps: int) -> di
     }
 
 
-def run_bench(quick: bool = False) -> dict[str, Any]:
+def run_bench(quick: bool = False, gui: bool = True) -> dict[str, Any]:
     seconds = 1.5 if quick else 6.0
     cpu_config = {"training": {"device": "cpu"}}
     small = parse_config(_merge(SMALL, cpu_config))
@@ -66,6 +66,10 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
     report.update(engine_vs_naive(small, seconds, 50))
     large_rates = engine_vs_naive(large, seconds, 10)
     report.update({f"large_{k}": v for k, v in large_rates.items()})
+    if gui:
+        from app.bench_gui import gui_probe  # imports Qt, so only when asked
+
+        report.update(gui_probe(seconds=2.0 if quick else 5.0))
     return report
 
 

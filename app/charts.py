@@ -31,8 +31,7 @@ class Chart:
 
 
 CHARTS = (
-    Chart("Losses", "loss",
-          (Series("d_loss", "D loss", BLUE), Series("g_loss", "G loss", ORANGE))),
+    Chart("Losses", "loss", (Series("d_loss", "D loss", BLUE), Series("g_loss", "G loss", ORANGE))),
     Chart(
         "D outputs",
         "mean D",

@@ -115,7 +115,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from app.bench import run_bench
 
-    report = run_bench(quick=args.quick)
+    report = run_bench(quick=args.quick, gui=not args.no_gui)
     if args.json:
         print(json.dumps(report))
     else:
@@ -166,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure speed ratios side by side in one run")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--quick", action="store_true", help="a shorter run (less precise)")
+    bench.add_argument("--no-gui", action="store_true", help="engine only (no Qt import)")
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -8,7 +8,6 @@ DEFAULT_SCENE = "sandbox_ring"
 
 
 def run_gui(scene_name: str | None = None) -> int:
-    import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.main_window import MainWindow
@@ -17,7 +16,6 @@ def run_gui(scene_name: str | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GANscope")
-    pg.setConfigOptions(background="w", foreground="k", antialias=False)
     problem = None
     try:
         scene = resolve(scene_name or DEFAULT_SCENE)

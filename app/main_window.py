@@ -7,6 +7,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QSplitter,
+    QStyle,
     QTextBrowser,
     QTreeWidget,
     QTreeWidgetItem,
@@ -37,6 +39,9 @@ from app.worker import ChangeResult, TrainingWorker
 from models.config import ConfigError, TrainConfig
 from models.snapshot import Snapshot
 from scenes.loader import Scene, library, load_scene_file, scene_to_toml, write_atomic
+
+# White backgrounds read well on projectors and slides; no antialiasing keeps painting cheap.
+pg.setConfigOptions(background="w", foreground="k", antialias=False)
 
 FRAME_MS = 16  # redraw check at ~60 Hz; draws only when a new snapshot arrived
 CHART_EVERY = 4  # charts redraw every 4th frame at most (~15 Hz)
@@ -100,6 +105,7 @@ class MainWindow(QMainWindow):
         self._drawn: Snapshot | None = None
         self._charts_dirty = False
         self._frame_count = 0
+        self._drawn_count = 0
         self._draw_times: deque[float] = deque(maxlen=60)
         self._step_times: deque[tuple[float, int]] = deque(maxlen=40)
         self._playing = False
@@ -183,7 +189,11 @@ class MainWindow(QMainWindow):
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Training")
         bar.setObjectName("training")
-        self.play_action = QAction("▶ Play", self)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        icons = self.style()
+        self._play_icon = icons.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._pause_icon = icons.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
+        self.play_action = QAction(self._play_icon, "Play", self)
         self.play_action.setToolTip("Play / pause (Space)")
         self.play_action.triggered.connect(self.worker_toggle)
         self.step_action = QAction("Step", self)
@@ -352,7 +362,8 @@ class MainWindow(QMainWindow):
 
     def _on_playing(self, playing: bool) -> None:
         self._playing = playing
-        self.play_action.setText("⏸ Pause" if playing else "▶ Play")
+        self.play_action.setText("Pause" if playing else "Play")
+        self.play_action.setIcon(self._pause_icon if playing else self._play_icon)
 
     def _on_scene_loaded(self, config: TrainConfig) -> None:
         self._show_scene(config)
@@ -400,6 +411,7 @@ class MainWindow(QMainWindow):
             if snap.dirac is not None:
                 self.phase_view.show_snapshot(snap)
             self._draw_times.append(time.perf_counter())
+            self._drawn_count += 1
             self.step_label.setText(f"step {snap.step}")
             self.device_label.setText(f"device: {snap.device}")
         if self._charts_dirty and self._frame_count % CHART_EVERY == 0:
@@ -421,7 +433,7 @@ class MainWindow(QMainWindow):
 
     @property
     def frames_drawn(self) -> int:
-        return len(self._draw_times)
+        return self._drawn_count
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event: Any) -> None:

@@ -13,9 +13,9 @@ from PySide6.QtGui import QFont
 from app.arrows import arrow_segments, reference_magnitude, scale_vectors
 from models.snapshot import Snapshot
 
-REAL_BRUSH = pg.mkBrush(30, 30, 30, 140)
+REAL_BRUSH = pg.mkBrush(31, 119, 180, 170)
 FAKE_BRUSH = pg.mkBrush(255, 127, 14, 200)
-ARROW_PEN = pg.mkPen(20, 20, 20, 200, width=1.2)
+ARROW_PEN = pg.mkPen(20, 20, 20, 200, width=1)  # width 1 = cosmetic: Qt's fast line path
 TRAIL_PEN = pg.mkPen(255, 127, 14, 70, width=1)
 MANIFOLD_PEN = pg.mkPen(44, 160, 44, 150, width=1)
 
@@ -80,12 +80,12 @@ class SampleView(pg.PlotWidget):
         self.manifold = pg.PlotDataItem(pen=MANIFOLD_PEN, connect="finite")
         self.trails = pg.PlotDataItem(pen=TRAIL_PEN, connect="finite")
         self.arrows = pg.PlotDataItem(pen=ARROW_PEN, connect="pairs")
-        self.real = pg.ScatterPlotItem(size=4, pen=None, brush=REAL_BRUSH)
+        self.real = pg.ScatterPlotItem(size=5, pen=None, brush=REAL_BRUSH)
         self.fake = pg.ScatterPlotItem(size=5, pen=None, brush=FAKE_BRUSH)
         self.modes = pg.ScatterPlotItem(
-            size=12, symbol="+", pen=pg.mkPen(0, 0, 0, 220, width=2), brush=None
+            size=16, symbol="o", pen=pg.mkPen(0, 0, 0, 160, width=1.5), brush=None
         )
-        for item in (self.manifold, self.trails, self.arrows, self.real, self.fake, self.modes):
+        for item in (self.manifold, self.trails, self.arrows, self.modes, self.real, self.fake):
             plot.addItem(item)
         for item, name in (
             (self.real, "real"),
@@ -101,13 +101,15 @@ class SampleView(pg.PlotWidget):
         self._bounds: tuple[float, float, float, float] | None = None
         self._last: Snapshot | None = None
         self._shown_real: np.ndarray | None = None
+        self._shown_map: pg.ColorMap | None = None
+        self._shown_metrics: object = None
         self._apply_visibility()
 
     def set_presenter(self, on: bool) -> None:
         scale = 2.0 if on else 1.0
-        self.real.setSize(4 * scale)
+        self.real.setSize(5 * scale)
         self.fake.setSize(5 * scale)
-        self.arrows.setPen(pg.mkPen(20, 20, 20, 200, width=1.2 * scale))
+        self.arrows.setPen(pg.mkPen(20, 20, 20, 200, width=scale))
         self.manifold.setPen(pg.mkPen(44, 160, 44, 150, width=scale))
         style_axes(self.getPlotItem(), on)
 
@@ -124,6 +126,7 @@ class SampleView(pg.PlotWidget):
         else:
             self.layers.discard(name)
         self._apply_visibility()
+        self._shown_metrics = None  # redraw everything with the new layer set
         if self._last is not None:
             self.show_snapshot(self._last)
 
@@ -152,15 +155,17 @@ class SampleView(pg.PlotWidget):
             xmin, xmax, ymin, ymax = snap.bounds
             self.image.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
             self.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.02)
-        if snap.real is not self._shown_real:  # the same array until the target changes
-            self._shown_real = snap.real
+        if self._shown_real is None or not np.array_equal(snap.real, self._shown_real):
+            self._shown_real = snap.real  # redraw real points only when the target changed
             self.real.setData(pos=snap.real)
             self.modes.setData(pos=snap.mode_centers)
         self.fake.setData(pos=snap.fake)
-        self._draw_background(snap)
-        self._draw_arrows(snap)
-        if "manifold" in self.layers:
-            self.manifold.setData(*_grid_polylines(snap.manifold))
+        if snap.metrics is not self._shown_metrics:  # a new full snapshot: fields changed too
+            self._shown_metrics = snap.metrics
+            self._draw_background(snap)
+            self._draw_arrows(snap)
+            if "manifold" in self.layers:
+                self.manifold.setData(*_grid_polylines(snap.manifold))
         self._draw_trails(snap)
 
     def _draw_background(self, snap: Snapshot) -> None:
@@ -171,16 +176,20 @@ class SampleView(pg.PlotWidget):
             else:
                 reach = float(np.nanmax(np.abs(snap.surface - center))) or 1.0
                 levels = (center - reach, center + reach)
-            self.colorbar.setColorMap(self.surface_map)
-            self.colorbar.setLabel("left", snap.surface_label)
-            self.image.setImage(snap.surface, autoLevels=False)
-            self.colorbar.setLevels(levels)
+            self._show_image(snap.surface, self.surface_map, snap.surface_label, levels)
         elif "magnitude" in self.layers:
             log_magnitude = np.log10(np.maximum(snap.field_magnitude, 1e-8))
-            self.colorbar.setColorMap(self.magnitude_map)
-            self.colorbar.setLabel("left", "log10 |dL_G/dx|")
-            self.image.setImage(log_magnitude, autoLevels=False)
-            self.colorbar.setLevels((-4.0, 1.0))
+            self._show_image(log_magnitude, self.magnitude_map, "log10 |dL_G/dx|", (-4.0, 1.0))
+
+    def _show_image(
+        self, data: np.ndarray, cmap: pg.ColorMap, label: str, levels: tuple[float, float]
+    ) -> None:
+        if cmap is not self._shown_map:
+            self._shown_map = cmap
+            self.colorbar.setColorMap(cmap)
+            self.colorbar.setLabel("left", label)
+        self.image.setImage(data, levels=levels)
+        self.colorbar.setLevels(levels)
 
     def _draw_arrows(self, snap: Snapshot) -> None:
         if "arrows" not in self.layers:
@@ -191,8 +200,9 @@ class SampleView(pg.PlotWidget):
         gx, gy = np.meshgrid(xs, ys, indexing="ij")
         points = np.stack([gx.ravel(), gy.ravel()], axis=1)
         vectors = snap.field.reshape(-1, 2)
-        if self._arrow_reference is None:
-            self._arrow_reference = reference_magnitude(vectors)
+        # The scale only ever grows within a run, so a gradient that vanishes visibly shrinks
+        # instead of being re-normalised away.
+        self._arrow_reference = max(self._arrow_reference or 0.0, reference_magnitude(vectors))
         cell = (xmax - xmin) / max(n - 1, 1)
         scaled = scale_vectors(vectors, cell, self._arrow_reference, "normalised" in self.layers)
         self.arrows.setData(*arrow_segments(points, scaled))

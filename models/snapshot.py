@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 import numpy as np
 import torch
@@ -21,8 +20,27 @@ def frozen_array(tensor: torch.Tensor) -> np.ndarray:
     return array
 
 
+class FrozenMetrics(dict):
+    """A read-only dict of metric values that still pickles (to cross a process boundary)."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("snapshot metrics are read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, float]]]:
+        return (FrozenMetrics, (dict(self),))
+
+
 def frozen_metrics(values: Mapping[str, float]) -> Mapping[str, float]:
-    return MappingProxyType(dict(values))
+    return FrozenMetrics(values)
+
+
+def _refreeze(state: dict[str, object]) -> None:
+    """Unpickled numpy arrays come back writable: make them read-only again."""
+    for value in state.values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,10 @@ class DiracState:
     thetas: np.ndarray  # (K,) grid of theta values
     psis: np.ndarray  # (K,) grid of psi values
     flow: np.ndarray  # (K, K, 2): (d theta/dt, d psi/dt) of gradient play at each grid point
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        _refreeze(state)
+        self.__dict__.update(state)
 
 
 @dataclass(frozen=True)
@@ -55,3 +77,7 @@ class Snapshot:
     dirac: DiracState | None = None
     diverged: str | None = None
     layer_grad_norms: Mapping[str, float] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        _refreeze(state)
+        self.__dict__.update(state)

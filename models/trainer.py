@@ -268,6 +268,18 @@ class Trainer:
         self._good.save(self)
         return ApplyReport(changed, tuple(rebuilt))
 
+    def optimizer_steps(self) -> tuple[int, int]:
+        """Updates recorded in G's and D's optimizer state (0 after a rebuild): shows whether a
+        change kept the optimizers' state."""
+
+        def count(optimizer: torch.optim.Optimizer) -> int:
+            for state in optimizer.state.values():
+                if "step" in state:
+                    return int(state["step"])
+            return 0
+
+        return count(self.opt_g), count(self.opt_d)
+
     def reset(self) -> None:
         """Start again from step 0 with the current settings."""
         self.config_version += 1
@@ -488,8 +500,13 @@ class Trainer:
             with torch.no_grad():
                 fake = self.G(self._view_z)
             dirac = self._dirac_state(Objective(cfg.training.loss)) if cfg.is_dirac else None
-            return replace(last, step=self.step_count, fake=frozen_array(fake), dirac=dirac,
-                           diverged=self.diverged)
+            return replace(
+                last,
+                step=self.step_count,
+                fake=frozen_array(fake),
+                dirac=dirac,
+                diverged=self.diverged,
+            )
         self._last_full = self._full_snapshot()
         return self._last_full
 
