@@ -138,7 +138,9 @@ class ChartsView(pg.GraphicsLayoutWidget):
         self.plots["Dirac distance"].setVisible(dirac)
         self.plots["Modes covered"].setVisible(not dirac)
 
-    def clear(self) -> None:
+    def reset_history(self) -> None:
+        """Forget all rows and markers. (Not `clear`: pyqtgraph binds the layout's own clear,
+        which would remove the plots, onto every GraphicsLayoutWidget instance.)"""
         self.history.clear()
         for plot, line in self.markers:
             plot.removeItem(line)

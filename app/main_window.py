@@ -152,7 +152,11 @@ class MainWindow(QMainWindow):
         central.addWidget(self.charts)
         central.setStretchFactor(0, 3)
         central.setStretchFactor(1, 2)
-        self.setCentralWidget(central)
+        holder = QWidget()  # a plain parent for the help overlay (a splitter adopts children)
+        holder_layout = QVBoxLayout(holder)
+        holder_layout.setContentsMargins(0, 0, 0, 0)
+        holder_layout.addWidget(central)
+        self.setCentralWidget(holder)
 
         scenes_dock = QDockWidget("Scenes", self)
         scenes_dock.setObjectName("scenes")
@@ -398,7 +402,7 @@ class MainWindow(QMainWindow):
     def _restart_views(self) -> None:
         self.sample_view.restart()
         self.phase_view.restart()
-        self.charts.clear()
+        self.charts.reset_history()
         self._step_times.clear()
 
     # ------------------------------------------------------------------ drawing

@@ -81,7 +81,7 @@ def serve(connection: Any, config: TrainConfig, base_dir: Path | None, threads: 
 
     try:
         Session(inbox, connection.send).run(config, base_dir)
-    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+    except (EOFError, OSError, KeyboardInterrupt):
         pass  # the app went away: nothing left to report to
     finally:
         connection.close()
