@@ -8,6 +8,7 @@ DEFAULT_SCENE = "sandbox_ring"
 
 
 def run_gui(scene_name: str | None = None) -> int:
+    from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.main_window import MainWindow
@@ -27,4 +28,11 @@ def run_gui(scene_name: str | None = None) -> int:
     if problem:
         window.show_message(f"Could not open {scene_name}; showing {DEFAULT_SCENE}.", error=True)
         QMessageBox.warning(window, "Scene not loaded", problem)
-    return app.exec()
+    code = app.exec()
+    # Delete the window while the application still exists: left to interpreter shutdown,
+    # Python may free the QApplication first, and Qt then crashes on exit.
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    del window
+    return code

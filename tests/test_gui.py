@@ -183,28 +183,37 @@ def test_closing_mid_training_stops_the_thread(qtbot) -> None:  # type: ignore[n
 
 
 SMOKE = """
-import sys
-from PySide6.QtWidgets import QApplication
-from app.main_window import MainWindow
-from app.views import LAYERS
-from scenes.loader import resolve
+from PySide6.QtCore import QTimer
 
-def main():
-    app = QApplication([])
-    window = MainWindow(resolve("sandbox_ring"))
-    window.show()
+import app.main_window
+from app.gui import run_gui
+from app.views import LAYERS
+
+shown = app.main_window.MainWindow.show
+
+
+def show_and_drive(window):
+    shown(window)
     for name in LAYERS:
         window.layer_boxes[name].setChecked(True)
     window.worker.step_once(5)
-    while window._drawn is None or window._drawn.step < 5:
-        app.processEvents()
+    QTimer.singleShot(50, lambda: drive(window))
+
+
+def drive(window):
+    if window._drawn is None or window._drawn.step < 5:
+        QTimer.singleShot(50, lambda: drive(window))
+        return
     window.charts.refresh()
     window.grab()  # paint every view once
-    window.close()
-    print("drawn", window._drawn.step)
+    print("drawn", window._drawn.step, flush=True)
+    window.close()  # the last window: the app quits and run_gui returns
+
 
 if __name__ == "__main__":
-    main()
+    # run_gui creates the QApplication itself, exactly as `ganscope` does
+    app.main_window.MainWindow.show = show_and_drive
+    raise SystemExit(run_gui("sandbox_ring"))
 """
 
 
@@ -218,8 +227,14 @@ def test_smoke_draws_everything_and_exits_cleanly(tmp_path: Path) -> None:
     script.write_text(SMOKE)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     root = Path(__file__).resolve().parent.parent
-    result = subprocess.run([sys.executable, str(script)], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "drawn 5" in result.stdout
     assert "Fatal Python error" not in result.stderr
