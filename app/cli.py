@@ -112,6 +112,31 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_FAILED if trainer.diverged else EXIT_OK
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Every claim of the chosen scenes, per seed: the figures behind the scene library."""
+    from scenes.checks import evaluate, run_scene, steps_needed
+    from scenes.loader import library, resolve
+
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        raise BadInput(f"--seeds: expected comma-separated integers; got {args.seeds!r}") from None
+    scenes = [resolve(name) for name in args.scenes] if args.scenes else library()
+    failed = 0
+    for scene in scenes:
+        checks = [c for c in scene.config.checks if c.fast or not args.fast]
+        if not checks:
+            continue
+        print(f"{scene.name}: {scene.config.scene.title}", flush=True)
+        for seed in seeds:
+            rows = run_scene(scene, seed, steps_needed(checks))
+            outcomes = [evaluate(c, rows) for c in checks]
+            failed += sum(not o.passed for o in outcomes)
+            text = "; ".join(("ok " if o.passed else "FAIL ") + o.describe() for o in outcomes)
+            print(f"  seed {seed}: {text}", flush=True)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from app.bench import run_bench
 
@@ -162,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="log metrics every K iterations (default: steps/100)",
     )
     trainer.set_defaults(func=cmd_train)
+
+    calibrate = sub.add_parser("calibrate", help="check every scene's claims on several seeds")
+    calibrate.add_argument("scenes", nargs="*", help="scene names (default: all shipped)")
+    calibrate.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
+    calibrate.add_argument("--fast", action="store_true", help="only the fast checks")
+    calibrate.set_defaults(func=cmd_calibrate)
 
     bench = sub.add_parser("bench", help="measure speed ratios side by side in one run")
     bench.add_argument("--json", action="store_true", help="print one JSON object")

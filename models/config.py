@@ -167,13 +167,20 @@ class ViewConfig(_Section):
 
 
 class CheckConfig(_Section):
-    """A measurable claim about a scene, checked by the test suite (see scenes/ and tests/)."""
+    """A measurable claim about a scene, checked by the test suite (tests/test_scenes.py).
+
+    aggregate "at": the metric at `steps`; "max"/"min": over every logged row up to `steps`;
+    "distinct": how many different values it took from `after` to `steps`. Fast checks run
+    in the default test run, the others with `pytest -m slow`.
+    """
 
     steps: int = Field(1000, ge=1, le=10**6)
     metric: str = "modes_covered"
     op: Literal["<=", ">=", "<", ">"] = ">="
     value: float = 0.0
-    fast_steps: int = Field(0, ge=0, le=10**6)  # a shorter check kept in the default test run
+    aggregate: Literal["at", "max", "min", "distinct"] = "at"
+    after: int = Field(0, ge=0, le=10**6)
+    fast: bool = False
 
 
 class TrainConfig(_Section):
@@ -187,7 +194,7 @@ class TrainConfig(_Section):
     training: TrainingConfig = TrainingConfig()
     regularization: RegularizationConfig = RegularizationConfig()
     view: ViewConfig = ViewConfig()
-    check: CheckConfig | None = None
+    checks: list[CheckConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> TrainConfig:

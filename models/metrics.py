@@ -26,6 +26,7 @@ class ModeMetrics:
     modes_covered: int
     high_quality: float  # fraction of all samples
     reverse_kl: float  # nan when no sample is high quality
+    dominant_mode: float = math.nan  # the mode holding most high-quality samples
 
 
 def mode_metrics(samples: torch.Tensor, target: Target, min_count: int = MIN_COUNT) -> ModeMetrics:
@@ -39,11 +40,12 @@ def mode_metrics(samples: torch.Tensor, target: Target, min_count: int = MIN_COU
     covered = int((counts >= min_count).sum())
     if total == 0:
         return ModeMetrics(covered, 0.0, math.nan)
+    dominant = float(counts.argmax()) if counts.max() >= min_count else math.nan
     p = counts / total
     q = target.weights.to(torch.float64)
     present = p > 0
     kl = float((p[present] * (p[present] / q[present]).log()).sum())
-    return ModeMetrics(covered, total / samples.shape[0], max(kl, 0.0))
+    return ModeMetrics(covered, total / samples.shape[0], max(kl, 0.0), dominant)
 
 
 def sliced_w1(a: torch.Tensor, b: torch.Tensor, slices: int = SLICES) -> float:

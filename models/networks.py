@@ -63,14 +63,27 @@ class Generator(nn.Module):
         return self.net(z)
 
 
+def _squared_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """|a_i - b_j|^2 for batched row sets (k, N, C) x (k, R, C) -> (k, N, R), via matmul."""
+    cross = torch.bmm(a, b.transpose(1, 2))
+    return (a.square().sum(2, keepdim=True) + b.square().sum(2).unsqueeze(1) - 2 * cross).clamp_min(
+        0
+    )
+
+
 class MinibatchDiscrimination(nn.Module):
     """Salimans et al. (2016): append, per sample, how close it is to the rest of its batch.
 
     A collapsed generator's samples are all close to each other, which real batches are not,
-    so D can tell them apart and G is pushed to spread out.
+    so D can tell them apart and G is pushed to spread out. The closeness kernel is
+    exp(-|M_i - M_j|^2) (Gaussian) rather than the paper's exp(-|M_i - M_j|_1): the squared
+    distance comes from one batched matmul, where the L1 form needs an N x N x C tensor and
+    made a training step ~80x slower on the CPU.
     """
 
-    def __init__(self, in_features: int, kernels: int = 16, kernel_dim: int = 8) -> None:
+    REFERENCE = 64
+
+    def __init__(self, in_features: int, kernels: int = 8, kernel_dim: int = 8) -> None:
         super().__init__()
         self.kernels, self.kernel_dim = kernels, kernel_dim
         self.tensor = nn.Parameter(torch.randn(in_features, kernels * kernel_dim) * 0.1)
@@ -80,15 +93,22 @@ class MinibatchDiscrimination(nn.Module):
         return (h @ self.tensor).view(-1, self.kernels, self.kernel_dim).transpose(0, 1)
 
     def forward(self, h: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
-        """Closeness of each row of h to the batch, or to `reference` features when given
-        (used to score grid points as if they were one more sample of a fake batch)."""
+        """Closeness of each row of h to its batch, or to `reference` features when given
+        (used to score grid points as if they were one more sample of a fake batch).
+
+        Each sample is compared with at most REFERENCE members of the batch (its first ones;
+        batches are random), the sum scaled up to the batch size: the same expectation at a
+        fraction of the cost.
+        """
         m = self._project(h)
-        ref = m if reference is None else self._project(reference)
-        l1 = torch.cdist(m, ref, p=1.0)  # (kernels, N, R)
-        closeness = torch.exp(-l1).sum(dim=2).transpose(0, 1)
-        if reference is None:
-            closeness = closeness - 1.0  # a sample's match with itself says nothing
-        return torch.cat([h, closeness], dim=1)
+        own = reference is None
+        ref = m if own else self._project(reference)
+        ref = ref[:, : self.REFERENCE]
+        closeness = torch.exp(-_squared_distances(m, ref)).sum(dim=2)  # (kernels, N)
+        if own:  # a sample's match with itself says nothing
+            closeness[:, : ref.shape[1]] -= 1.0
+        scale = (m.shape[1] if own else reference.shape[0]) / ref.shape[1]
+        return torch.cat([h, closeness.transpose(0, 1) * scale], dim=1)
 
     @property
     def out_extra(self) -> int:

@@ -23,6 +23,7 @@ CONTRACT_KEYS = (
     "modes_total",
     "high_quality",
     "reverse_kl",
+    "dominant_mode",
     "w1",
     "wall_s",
     "steps_per_s",

@@ -607,6 +607,7 @@ class Trainer:
                 modes_total=1,
                 high_quality=math.nan,
                 reverse_kl=math.nan,
+                dominant_mode=math.nan,
                 w1=abs(theta),
                 theta=theta,
                 psi=psi,
@@ -619,6 +620,7 @@ class Trainer:
             modes_total=self.target.num_modes,
             high_quality=modes.high_quality,
             reverse_kl=modes.reverse_kl,
+            dominant_mode=modes.dominant_mode,
             w1=sliced_w1(metric_fake, self._reference_real),
         )
         return metrics

@@ -90,8 +90,8 @@ def resolve(name_or_file: str) -> Scene:
 def scene_to_toml(config: TrainConfig) -> str:
     """The config as a scene file that loads back to the same config."""
     data: dict[str, Any] = config.model_dump(mode="json", exclude_none=True)
-    if not data.get("check"):
-        data.pop("check", None)
+    if not data.get("checks"):
+        data.pop("checks", None)
     return tomli_w.dumps(data)
 
 

@@ -1,0 +1,103 @@
+"""The scene library: every shipped claim is measured, and every fix beats its failure.
+
+Claims live in each scene's [[checks]]; fast ones run by default, all of them with
+`pytest -m slow` (CI). Per-seed calibration figures: `ganscope calibrate`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import pytest
+
+from scenes.checks import evaluate, run_scene, steps_needed
+from scenes.loader import Scene, library
+
+SCENES = {scene.name: scene for scene in library()}
+LESSONS = [s for s in SCENES.values() if s.config.scene.role != "sandbox"]
+FIXES = [s for s in LESSONS if s.config.scene.role == "fix"]
+SEED = 0
+
+
+_RUNS: dict[str, Sequence[Mapping[str, float]]] = {}
+
+
+def rows_for(scene: Scene, steps: int) -> Sequence[Mapping[str, float]]:
+    """Metrics of a seeded run of at least `steps`: a longer run already made is reused
+    (runs are deterministic, so its first rows are exactly the shorter run's)."""
+    cached = _RUNS.get(scene.name)
+    if cached is None or cached[-1]["step"] < steps:
+        _RUNS[scene.name] = cached = run_scene(scene, SEED, steps)
+    return cached
+
+
+def test_library_is_a_set_of_failure_fix_lessons() -> None:
+    assert len(LESSONS) >= 16
+    for scene in LESSONS:
+        info = scene.config.scene
+        assert info.title and info.story and info.expect and info.fix, scene.name
+        assert info.pair in SCENES, f"{scene.name}: pair {info.pair!r} is not a shipped scene"
+        other = SCENES[info.pair].config.scene.role
+        assert other != info.role, f"{scene.name} and its pair are both {info.role}s"
+        assert scene.config.checks, f"{scene.name} makes no measurable claim"
+        assert any(c.fast for c in scene.config.checks), f"{scene.name} has no fast check"
+    groups = {s.config.scene.group for s in LESSONS}
+    for needed in (
+        "Mode collapse (ring)",
+        "Mode collapse (grid)",
+        "Oscillation (Dirac-GAN)",
+        "Oscillation (2-D)",
+        "Vanishing gradients",
+        "Activations",
+        "D/G balance",
+        "Weight clipping",
+        "Hyperparameter sensitivity",
+    ):
+        assert needed in groups
+
+
+def test_every_target_shape_has_a_sandbox() -> None:
+    kinds = {s.config.target.kind for s in SCENES.values() if s.config.scene.role == "sandbox"}
+    assert {"ring", "grid", "spiral", "moons", "points", "dirac"} <= kinds
+
+
+@pytest.mark.parametrize("name", sorted(s.name for s in LESSONS))
+def test_fast_claims_hold(name: str) -> None:
+    scene = SCENES[name]
+    fast = [c for c in scene.config.checks if c.fast]
+    rows = rows_for(scene, steps_needed(fast))
+    for check in fast:
+        outcome = evaluate(check, rows)
+        assert outcome.passed, f"{name}: {outcome.describe()}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(s.name for s in LESSONS))
+def test_every_claim_holds(name: str) -> None:
+    scene = SCENES[name]
+    rows = rows_for(scene, steps_needed(scene.config.checks))
+    for check in scene.config.checks:
+        outcome = evaluate(check, rows)
+        assert outcome.passed, f"{name}: {outcome.describe()}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(s.name for s in FIXES))
+def test_fix_beats_its_failure_on_the_fix_claim(name: str) -> None:
+    """The failure scene, run as long, does not meet the fix's claim."""
+    fix = SCENES[name]
+    failure = SCENES[fix.config.scene.pair]
+    checks = fix.config.checks
+    rows = rows_for(failure, steps_needed(checks))
+    outcomes = [evaluate(check, rows) for check in checks]
+    assert not all(o.passed for o in outcomes), (
+        f"{failure.name} also meets {name}'s claims: " + "; ".join(o.describe() for o in outcomes)
+    )
+
+
+def test_vanishing_gradient_ratio_is_below_a_tenth() -> None:
+    saturating = rows_for(SCENES["vanishing_minimax"], 500)[-1]["grad_norm_g"]
+    non_saturating = rows_for(SCENES["vanishing_fix_ns"], 500)[-1]["grad_norm_g"]
+    assert saturating / non_saturating < 0.1
+    assert math.isfinite(saturating) and saturating > 0
