@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from typing import Any
 from models.config import ConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+_FIRST_SENTENCE = re.compile(r"(?<!\bal)\.\s")  # a full stop, but not the one in "et al."
 
 
 class BadInput(Exception):
@@ -68,7 +70,7 @@ def cmd_scenes(args: argparse.Namespace) -> int:
             group = info.group
             print(f"\n{group}")
         role = {"failure": "x", "fix": "+", "sandbox": " "}[info.role]
-        story = info.story.split(". ")[0].strip().rstrip(".")
+        story = _FIRST_SENTENCE.split(info.story)[0].strip().rstrip(".")
         print(f"  {role} {scene.name:34s} {info.title}: {story}.")
     return EXIT_OK
 

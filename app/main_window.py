@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         self.browser.tree.itemActivated.connect(self._on_tree_item)
         self.browser.tree.itemClicked.connect(self._on_tree_item)
         self._show_scene(scene.config)
+        self.show_message("Starting the training engine…")
         self.worker.start()
 
         self.frame_timer = QTimer(self)
@@ -385,6 +386,7 @@ class MainWindow(QMainWindow):
 
     def _show_scene(self, config: TrainConfig) -> None:
         self.config = config
+        self._set_speed(config.view.steps_per_second)
         self.controls.set_config(config)
         self._sync_seed(config)
         self.browser.show_story(config)
@@ -393,6 +395,16 @@ class MainWindow(QMainWindow):
         item = self.browser.items.get(self.scene.name)
         if item is not None:
             self.browser.tree.setCurrentItem(item)
+
+    def _set_speed(self, steps_per_second: float | None) -> None:
+        """Show and apply the scene's suggested speed (the nearest choice offered)."""
+        if steps_per_second is None:
+            label = "max"
+        else:
+            capped = {k: v for k, v in SPEEDS.items() if v is not None}
+            label = min(capped, key=lambda k: abs(capped[k] - steps_per_second))
+        self.speed.setCurrentText(label)
+        self.worker.set_rate(SPEEDS[label])
 
     def _sync_seed(self, config: TrainConfig) -> None:
         self.seed.blockSignals(True)

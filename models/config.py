@@ -154,6 +154,7 @@ class ViewConfig(_Section):
     arrows: int = Field(20, ge=4, le=64)
     samples: int = Field(512, ge=16, le=10000)
     panels: list[str] = Field(default_factory=lambda: ["samples", "surface", "field"])
+    steps_per_second: float | None = Field(None, gt=0, le=1e6)  # the GUI's starting speed
 
     @model_validator(mode="after")
     def _ordered_bounds(self) -> ViewConfig:
