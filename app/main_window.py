@@ -44,7 +44,7 @@ from scenes.loader import Scene, library, load_scene_file, scene_to_toml, write_
 pg.setConfigOptions(background="w", foreground="k", antialias=False)
 
 FRAME_MS = 16  # redraw check at ~60 Hz; draws only when a new snapshot arrived
-CHART_EVERY = 4  # charts redraw every 4th frame at most (~15 Hz)
+CHART_EVERY = 12  # charts redraw every 12th frame at most (~5 Hz; metrics arrive at 8 Hz)
 SPEEDS = {
     "max": None,
     "1000 it/s": 1000.0,
