@@ -26,6 +26,7 @@ def window(qtbot) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win._latest is not None, timeout=10000)
+    qtbot.waitUntil(lambda: win.frames_drawn >= 1, timeout=5000)  # the views hold a snapshot
     yield win
     win.close()
     assert not win.worker.isRunning()
