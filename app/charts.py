@@ -89,7 +89,9 @@ class MetricHistory:
 class ChartsView(pg.GraphicsLayoutWidget):
     """The metric charts, x axes linked; hover shows every value at that step."""
 
-    def __init__(self) -> None:
+    def __init__(self, columns: int = 3, interactive: bool = True) -> None:
+        """columns: charts per row; interactive: hover readout under the charts (off for
+        exported frames, where nobody can hover)."""
         super().__init__()
         keys = tuple(s.key for chart in CHARTS for s in chart.series)
         self.history = MetricHistory(keys)
@@ -99,7 +101,7 @@ class ChartsView(pg.GraphicsLayoutWidget):
         self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         first: pg.PlotItem | None = None
         for index, chart in enumerate(CHARTS):
-            plot = self.addPlot(row=index // 3, col=index % 3, title=chart.title)
+            plot = self.addPlot(row=index // columns, col=index % columns, title=chart.title)
             plot.setLabel("bottom", "step")
             plot.setLabel("left", chart.y_label)
             plot.showGrid(x=True, y=True, alpha=0.2)
@@ -121,8 +123,10 @@ class ChartsView(pg.GraphicsLayoutWidget):
             self.cursors.append(cursor)
             self.plots[chart.title] = plot
         self.readout = pg.LabelItem(justify="left")
-        self.addItem(self.readout, row=2, col=0, colspan=3)
-        self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+        if interactive:
+            rows = -(-len(CHARTS) // columns)
+            self.addItem(self.readout, row=rows, col=0, colspan=columns)
+            self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         self.set_dirac(False)
 
     def set_presenter(self, on: bool) -> None:
@@ -137,6 +141,13 @@ class ChartsView(pg.GraphicsLayoutWidget):
         """Dirac scenes chart the distance to equilibrium instead of modes and W1."""
         self.plots["Dirac distance"].setVisible(dirac)
         self.plots["Modes covered"].setVisible(not dirac)
+
+    def fix_step_range(self, last_step: int) -> None:
+        """Fix the (linked) step axes at 0..last_step: curves grow left to right instead of
+        the axes rescaling every frame (calmer to watch, and cheaper to draw)."""
+        first = next(iter(self.plots.values()))
+        first.setXRange(0, max(last_step, 1), padding=0.02)
+        first.enableAutoRange(x=False)
 
     def reset_history(self) -> None:
         """Forget all rows and markers. (Not `clear`: pyqtgraph binds the layout's own clear,

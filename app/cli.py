@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import signal
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -75,20 +76,79 @@ def cmd_scenes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from models import run
-    from models.trainer import Trainer
-    from scenes.loader import resolve, write_atomic
+def _scene_config(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The scene named on the command line with its --set and --seed overrides applied."""
+    from scenes.loader import resolve
 
-    if args.steps < 0:
-        raise BadInput(f"--steps: must be >= 0; got {args.steps}")
-    if args.log_every is not None and args.log_every < 1:
-        raise BadInput(f"--log-every: must be >= 1; got {args.log_every}")
     scene = resolve(args.scene)
     changes = parse_assignments(args.set or [])
     if args.seed is not None:
         changes["training.seed"] = args.seed
     config = scene.config.with_changes(changes) if changes else scene.config
+    return scene, config
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Render frames headless (offscreen Qt; CSV needs no Qt at all) and encode them."""
+    from app.export.options import ExportError, build_options
+    from app.export.run import export_scene
+
+    scene, config = _scene_config(args)
+    try:
+        options = build_options(
+            args.out,
+            args.steps,
+            every=args.every,
+            fps=args.fps,
+            size=args.size,
+            scale=args.scale,
+            panels=args.panels,
+            caption=args.caption,
+            overwrite=args.overwrite,
+            dirac=config.is_dirac,
+        )
+    except ExportError as exc:
+        raise BadInput(str(exc)) from None
+    # A GUI's Cancel terminates this process: unwind so the temporary file is removed.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    show = _progress(sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if args.progress_lines:
+            print(json.dumps({"done": done, "total": total}), flush=True)
+        elif show:
+            show(done, total, "frames" if options.format != "csv" else "rows")
+
+    try:
+        result = export_scene(config, scene.base_dir, options, progress)
+    except ExportError as exc:
+        raise BadInput(str(exc)) from None
+    unit = "rows" if options.format == "csv" else "frames"
+    print(
+        f"wrote {result.path} ({result.frames} {unit}, {result.bytes / 1e6:.2f} MB, "
+        f"{result.frames_per_second:.1f} {unit}/s)",
+        file=sys.stderr,
+    )
+    if result.diverged:
+        print(f"{result.diverged} (exported up to there)", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from models import run
+    from models.trainer import Trainer
+    from scenes.loader import write_atomic
+
+    if args.steps < 0:
+        raise BadInput(f"--steps: must be >= 0; got {args.steps}")
+    if args.log_every is not None and args.log_every < 1:
+        raise BadInput(f"--log-every: must be >= 1; got {args.log_every}")
+    scene, config = _scene_config(args)
     trainer = Trainer(config, scene.base_dir)
     show = _progress(sys.stderr)
     log_every = args.log_every or run.default_log_every(args.steps)
@@ -189,6 +249,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="log metrics every K iterations (default: steps/100)",
     )
     trainer.set_defaults(func=cmd_train)
+
+    exporter = sub.add_parser(
+        "export", help="render an animation (mp4, gif), a still (png, svg) or metrics (csv)"
+    )
+    exporter.add_argument("scene", help="shipped scene name or .toml file")
+    exporter.add_argument("--steps", type=int, required=True, help="iterations to train")
+    exporter.add_argument(
+        "--out",
+        required=True,
+        help="output file: .mp4 .gif (animation), .png .svg (last frame), .csv (metrics)",
+    )
+    exporter.add_argument("--every", type=int, help="one frame every K iterations (default 10)")
+    exporter.add_argument("--fps", type=int, default=30, help="frames per second of playback")
+    exporter.add_argument(
+        "--size", help="frame size in pixels, WIDTHxHEIGHT (default 1280x720; GIF 800x450)"
+    )
+    exporter.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="pixels per layout unit: 2 renders the same layout twice as sharp (dpi x2)",
+    )
+    exporter.add_argument(
+        "--panels",
+        help="comma-separated: samples, surface, magnitude, field, trails, manifold, charts, "
+        "phase (default samples,surface,field,charts; Dirac scenes phase,charts)",
+    )
+    exporter.add_argument(
+        "--caption", action="store_true", help="title, step, losses and modes above the frame"
+    )
+    exporter.add_argument("--seed", type=int, help="override training.seed")
+    exporter.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="override a scene key (repeatable)"
+    )
+    exporter.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    exporter.add_argument("--progress-lines", action="store_true", help=argparse.SUPPRESS)
+    exporter.set_defaults(func=cmd_export)
 
     calibrate = sub.add_parser("calibrate", help="check every scene's claims on several seeds")
     calibrate.add_argument("scenes", nargs="*", help="scene names (default: all shipped)")

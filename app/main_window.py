@@ -7,7 +7,6 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -39,9 +38,6 @@ from app.worker import ChangeResult, TrainingWorker
 from models.config import ConfigError, TrainConfig
 from models.snapshot import Snapshot
 from scenes.loader import Scene, library, load_scene_file, scene_to_toml, write_atomic
-
-# White backgrounds read well on projectors and slides; no antialiasing keeps painting cheap.
-pg.setConfigOptions(background="w", foreground="k", antialias=False)
 
 FRAME_MS = 16  # redraw check at ~60 Hz; draws only when a new snapshot arrived
 CHART_EVERY = 12  # charts redraw every 12th frame at most (~5 Hz; metrics arrive at 8 Hz)

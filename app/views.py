@@ -13,6 +13,10 @@ from PySide6.QtGui import QFont
 from app.arrows import arrow_segments, reference_magnitude, scale_vectors
 from models.snapshot import Snapshot
 
+# White backgrounds read well on projectors and slides; no antialiasing keeps painting cheap.
+# Set here, where every view is defined, so the window and exported frames look the same.
+pg.setConfigOptions(background="w", foreground="k", antialias=False)
+
 REAL_BRUSH = pg.mkBrush(31, 119, 180, 170)
 FAKE_BRUSH = pg.mkBrush(255, 127, 14, 200)
 ARROW_PEN = pg.mkPen(20, 20, 20, 200, width=1)  # width 1 = cosmetic: Qt's fast line path
@@ -153,7 +157,6 @@ class SampleView(pg.PlotWidget):
         if snap.bounds != self._bounds:
             self._bounds = snap.bounds
             xmin, xmax, ymin, ymax = snap.bounds
-            self.image.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
             self.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.02)
         if self._shown_real is None or not np.array_equal(snap.real, self._shown_real):
             self._shown_real = snap.real  # redraw real points only when the target changed
@@ -189,6 +192,13 @@ class SampleView(pg.PlotWidget):
             self.colorbar.setColorMap(cmap)
             self.colorbar.setLabel("left", label)
         self.image.setImage(data, levels=levels)
+        # After setImage, always: the rect maps the image's pixels (pyqtgraph needs the image
+        # to exist first, or one pixel is stretched over the whole view). Values were taken
+        # at grid points from edge to edge, so each pixel is centred on its point.
+        xmin, xmax, ymin, ymax = self._bounds or (0.0, 1.0, 0.0, 1.0)
+        nx, ny = data.shape
+        hx, hy = (xmax - xmin) / max(nx - 1, 1) / 2, (ymax - ymin) / max(ny - 1, 1) / 2
+        self.image.setRect(QRectF(xmin - hx, ymin - hy, xmax - xmin + 2 * hx, ymax - ymin + 2 * hy))
         self.colorbar.setLevels(levels)
 
     def _draw_arrows(self, snap: Snapshot) -> None:

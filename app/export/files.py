@@ -1,0 +1,140 @@
+"""Atomic output and the frame encoders (MP4, GIF, PNG). No Qt here.
+
+An export is written to a hidden temporary file next to the destination and renamed over it
+only when complete, so a cancelled, failed or killed export never leaves half a file and
+never damages a file that was there before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+import imageio_ffmpeg
+import numpy as np
+from PIL import Image
+
+from app.export.options import ExportError
+
+TEMP_MARK = ".ganscope-part"
+
+
+def temp_path_for(path: Path) -> Path:
+    """A hidden sibling of `path` with the same suffix (ffmpeg picks its muxer by suffix)."""
+    return path.with_name(f".{path.stem}.{secrets.token_hex(4)}{TEMP_MARK}{path.suffix}")
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces `path`, on any error or
+    cancellation it is deleted. OS errors become ExportError with a readable reason."""
+    temp = temp_path_for(path)
+    try:
+        yield temp
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        raise ExportError(f"--out: could not write {path}: {describe_os_error(exc)}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def describe_os_error(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+class FrameSink(Protocol):
+    def add(self, rgb: np.ndarray) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Mp4Sink:
+    """H.264 in yuv420p with the index up front (+faststart): plays in browsers, PowerPoint
+    and Keynote. Bit-exact flags keep two runs of the same export byte-identical."""
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: int) -> None:
+        self._writer = imageio_ffmpeg.write_frames(
+            str(path),
+            size,
+            fps=fps,
+            codec="libx264",
+            pix_fmt_in="rgb24",
+            pix_fmt_out="yuv420p",
+            quality=None,
+            macro_block_size=2,
+            ffmpeg_log_level="error",
+            output_params=[
+                *("-crf", "20", "-preset", "veryfast", "-tune", "animation"),
+                *("-movflags", "+faststart", "-map_metadata", "-1"),
+                *("-fflags", "+bitexact", "-flags:v", "+bitexact"),
+            ],
+        )
+        self._writer.send(None)  # start ffmpeg
+
+    def add(self, rgb: np.ndarray) -> None:
+        try:
+            self._writer.send(np.ascontiguousarray(rgb))
+        except OSError as exc:  # ffmpeg died: usually disk full or a vanished folder
+            raise OSError(exc.errno or errno.EIO, f"ffmpeg stopped: {exc}") from exc
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+class GifSink:
+    """A looping GIF. Each frame gets its own 256-colour adaptive palette (median cut, no
+    dithering: plots are flat colours and smooth colour maps, dithering only adds noise and
+    bytes); Pillow stores only what changed between frames."""
+
+    def __init__(self, path: Path, fps: int) -> None:
+        self._path = path
+        self._duration_ms = round(1000 / fps / 10) * 10 or 10  # GIF counts in 1/100 s
+        self._frames: list[Image.Image] = []
+
+    def add(self, rgb: np.ndarray) -> None:
+        image = Image.fromarray(rgb, "RGB")
+        self._frames.append(
+            image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        )
+
+    def close(self) -> None:
+        first, *rest = self._frames
+        first.save(
+            self._path,
+            format="GIF",
+            save_all=True,
+            append_images=rest,
+            duration=self._duration_ms,
+            loop=0,
+            optimize=False,
+            disposal=1,
+        )
+
+
+class PngSink:
+    """The last frame added, as a PNG (a still for a slide or a paper)."""
+
+    def __init__(self, path: Path, dpi: float) -> None:
+        self._path = path
+        self._dpi = dpi
+        self._last: np.ndarray | None = None
+
+    def add(self, rgb: np.ndarray) -> None:
+        self._last = rgb
+
+    def close(self) -> None:
+        if self._last is not None:
+            image = Image.fromarray(self._last, "RGB")
+            image.save(self._path, format="PNG", dpi=(self._dpi, self._dpi), optimize=False)

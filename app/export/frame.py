@@ -1,0 +1,157 @@
+"""The picture an export is made of: the same views as the window, laid out for a slide,
+rendered offscreen to pixels (MP4, GIF, PNG) or to vector paths (SVG)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QRectF, QSize
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from app.charts import ChartsView
+from app.views import PhasePortrait, SampleView
+from models.snapshot import Snapshot
+
+# Panels of the data-space view, and the layers each one turns on.
+DATA_PANELS = {
+    "samples": ("real", "fake", "modes"),
+    "surface": ("surface",),
+    "magnitude": ("magnitude",),
+    "field": ("arrows",),
+    "trails": ("trails",),
+    "manifold": ("manifold",),
+}
+
+
+class ExportFrame(QWidget):
+    """The chosen panels side by side (data view | phase portrait | charts) under an
+    optional caption, sized to the export's pixels divided by its scale."""
+
+    def __init__(
+        self,
+        title: str,
+        panels: tuple[str, ...],
+        size: tuple[int, int],
+        scale: float = 1.0,
+        caption: bool = False,
+    ) -> None:
+        super().__init__()
+        self.setStyleSheet("background: white; color: black;")
+        self.pixel_size = size
+        self.scale = scale
+        self.title = title
+        self.caption: QLabel | None = None
+        self.sample_view: SampleView | None = None
+        self.phase_view: PhasePortrait | None = None
+        self.charts: ChartsView | None = None
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        if caption:
+            self.caption = QLabel(title)
+            font = QFont()
+            font.setPointSize(13)
+            self.caption.setFont(font)
+            column.addWidget(self.caption)
+        row = QHBoxLayout()
+        column.addLayout(row, 1)
+        layers = {layer for panel in panels for layer in DATA_PANELS.get(panel, ())}
+        if layers:
+            self.sample_view = SampleView()
+            for layer in self.sample_view.layers - layers:
+                self.sample_view.set_layer(layer, False)
+            for layer in layers:
+                self.sample_view.set_layer(layer, True)
+            row.addWidget(self.sample_view, 9)
+        if "phase" in panels:
+            self.phase_view = PhasePortrait()
+            row.addWidget(self.phase_view, 9)
+        if "charts" in panels:
+            beside = self.sample_view is not None or self.phase_view is not None
+            self.charts = ChartsView(columns=2 if beside else 3, interactive=False)
+            row.addWidget(self.charts, 7)
+        width, height = size
+        self.resize(round(width / scale), round(height / scale))
+
+    def prepare(self, dirac: bool, last_step: int) -> None:
+        """Chart the right metrics for the scene, over the whole run from the first frame."""
+        if self.charts is not None:
+            self.charts.set_dirac(dirac)
+            self.charts.fix_step_range(last_step)
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        if self.sample_view is not None:
+            self.sample_view.show_snapshot(snap)
+        if self.phase_view is not None:
+            self.phase_view.show_snapshot(snap)
+        if self.charts is not None and self.charts.add_metrics(snap.metrics):
+            self.charts.refresh()
+        if self.caption is not None:
+            self.caption.setText(caption_text(self.title, snap))
+
+    def render_rgb(self) -> np.ndarray:
+        """The frame as an (H, W, 3) uint8 array of exactly `pixel_size`."""
+        width, height = self.pixel_size
+        image = QImage(width, height, QImage.Format.Format_RGB888)
+        image.fill(QColor("white"))
+        self._paint(image)
+        stride = image.bytesPerLine()
+        data = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
+        return data.reshape(height, stride)[:, : width * 3].reshape(height, width, 3).copy()
+
+    def render_svg(self, path: Path) -> None:
+        """The frame as vector paths: points, arrows and curves stay sharp at any print size
+        (the heatmap underneath is an embedded image, as it is raster data)."""
+        width, height = self.pixel_size
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(QSize(width, height))
+        generator.setViewBox(QRectF(0, 0, width, height))
+        generator.setTitle(self.title)
+        generator.setDescription("Exported by GANscope")
+        with self._vector_mode():
+            self._paint(generator)
+
+    def _paint(self, device: QImage | QSvgGenerator) -> None:
+        painter = QPainter(device)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.scale(self.scale, self.scale)
+            self.render(painter, QPoint(0, 0))
+        finally:
+            painter.end()
+
+    @contextlib.contextmanager
+    def _vector_mode(self) -> Iterator[None]:
+        """pyqtgraph draws scatter points from a pixmap cache unless told it is exporting."""
+        items = [
+            item
+            for view in self.findChildren(pg.GraphicsView)
+            for item in view.scene().items()
+            if hasattr(item, "setExportMode")
+        ]
+        for item in items:
+            item.setExportMode(True, {"antialias": True})
+        try:
+            yield
+        finally:
+            for item in items:
+                item.setExportMode(False)
+
+
+def caption_text(title: str, snap: Snapshot) -> str:
+    metrics = snap.metrics
+    parts = [title, f"step {snap.step}"]
+    for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
+        value = metrics.get(key, float("nan"))
+        if value == value:
+            parts.append(f"{label} {value:.3f}")
+    covered, total = metrics.get("modes_covered"), metrics.get("modes_total")
+    if covered is not None and total is not None and covered == covered and total == total:
+        parts.append(f"modes {covered:.0f}/{total:.0f}")
+    return "   ·   ".join(parts)

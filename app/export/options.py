@@ -1,0 +1,153 @@
+"""What an export is asked to produce, validated before any training starts (no Qt here).
+
+Every problem is reported at once, one line per flag, naming what is allowed: the same
+contract as the scene loader's errors.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMATS = ("mp4", "gif", "png", "svg", "csv")
+ANIMATED = ("mp4", "gif")
+PANELS = ("samples", "surface", "magnitude", "field", "trails", "manifold", "charts", "phase")
+DEFAULT_PANELS = ("samples", "surface", "field", "charts")
+DIRAC_PANELS = ("phase", "charts")
+DEFAULT_SIZE = {"gif": (800, 450)}  # GIFs store every pixel of every frame: keep them small
+STANDARD_SIZE = (1280, 720)
+MIN_SIDE, MAX_SIDE = 64, 4096
+MAX_GIF_FPS = 50  # GIF delays are in 1/100 s and browsers clamp anything faster
+
+
+class ExportError(Exception):
+    """Bad export flags or an unwritable destination: one line per problem (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    out: Path
+    steps: int
+    every: int = 10
+    fps: int = 30
+    size: tuple[int, int] = STANDARD_SIZE
+    scale: float = 1.0
+    panels: tuple[str, ...] = DEFAULT_PANELS
+    caption: bool = False
+    overwrite: bool = False
+
+    @property
+    def format(self) -> str:
+        return self.out.suffix.lower().lstrip(".")
+
+    @property
+    def frame_count(self) -> int:
+        """Frames of an animation: step 0, then one every `every` iterations, then the end."""
+        return len(frame_steps(self.steps, self.every))
+
+
+def frame_steps(steps: int, every: int) -> list[int]:
+    """The iteration counts at which a frame (or a CSV row) is taken."""
+    marks = list(range(0, steps + 1, every))
+    if marks[-1] != steps:
+        marks.append(steps)
+    return marks
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x720' -> (1280, 720); odd sides round down to even (H.264 in yuv420p needs it)."""
+    width, sep, height = text.lower().partition("x")
+    try:
+        w, h = int(width), int(height)
+    except ValueError:
+        raise ExportError(f"--size: expected WIDTHxHEIGHT, e.g. 1280x720; got {text!r}") from None
+    if not sep or not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
+        raise ExportError(
+            f"--size: each side must be {MIN_SIDE}..{MAX_SIDE} pixels, e.g. 1280x720; got {text!r}"
+        )
+    return w - w % 2, h - h % 2
+
+
+def parse_panels(text: str | None, dirac: bool) -> tuple[str, ...]:
+    if text is None:
+        return DIRAC_PANELS if dirac else DEFAULT_PANELS
+    panels = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in panels if p not in PANELS]
+    if unknown or not panels:
+        raise ExportError(
+            f"--panels: unknown {', '.join(unknown) or '(none given)'}; "
+            f"allowed: {', '.join(PANELS)}"
+        )
+    return panels
+
+
+def build_options(
+    out: str,
+    steps: int,
+    every: int | None = None,
+    fps: int = 30,
+    size: str | None = None,
+    scale: float = 1.0,
+    panels: str | None = None,
+    caption: bool = False,
+    overwrite: bool = False,
+    dirac: bool = False,
+) -> ExportOptions:
+    """Validate every flag and the destination; raise ExportError listing all problems."""
+    problems = []
+    path = Path(out).expanduser()
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        problems.append(
+            f"--out: unknown file type {path.suffix or '(none)'!r}; "
+            f"allowed: {', '.join('.' + f for f in FORMATS)}"
+        )
+    if steps < 0:
+        problems.append(f"--steps: must be >= 0; got {steps}")
+    if every is not None and every < 1:
+        problems.append(f"--every: must be >= 1; got {every}")
+    max_fps = MAX_GIF_FPS if fmt == "gif" else 120
+    if not 1 <= fps <= max_fps:
+        problems.append(f"--fps: must be 1..{max_fps} for .{fmt or 'mp4'}; got {fps}")
+    if not 0.25 <= scale <= 4:
+        problems.append(f"--scale: must be 0.25..4; got {scale}")
+    parsed_size: tuple[int, int] = DEFAULT_SIZE.get(fmt, STANDARD_SIZE)
+    parsed_panels: tuple[str, ...] = DEFAULT_PANELS
+    for parse in ("size", "panels"):
+        try:
+            if parse == "size" and size is not None:
+                parsed_size = parse_size(size)
+            if parse == "panels":
+                parsed_panels = parse_panels(panels, dirac)
+        except ExportError as exc:
+            problems.append(str(exc))
+    problems.extend(destination_problems(path, overwrite))
+    if problems:
+        raise ExportError("\n".join(problems))
+    return ExportOptions(
+        out=path,
+        steps=steps,
+        every=every or 10,
+        fps=fps,
+        size=parsed_size,
+        scale=scale,
+        panels=parsed_panels,
+        caption=caption,
+        overwrite=overwrite,
+    )
+
+
+def destination_problems(path: Path, overwrite: bool) -> list[str]:
+    """Refuse before training rather than after: a missing folder, no permission, or an
+    existing file that was not explicitly allowed to be replaced."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        return [f"--out: folder {folder} does not exist"]
+    if not os.access(folder, os.W_OK):
+        return [f"--out: folder {folder} is not writable"]
+    if path.is_dir():
+        return [f"--out: {path} is a folder; give a file name such as {path / 'anim.mp4'}"]
+    if path.exists() and not overwrite:
+        return [f"--out: {path} exists; pass --overwrite to replace it"]
+    return []
