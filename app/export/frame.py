@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.charts import ChartsView
 from app.views import PhasePortrait, SampleView
@@ -27,6 +27,9 @@ DATA_PANELS = {
     "trails": ("trails",),
     "manifold": ("manifold",),
 }
+
+
+MIN_LAYOUT = (640, 360)  # the smallest layout (in layout units) that fits every panel
 
 
 class ExportFrame(QWidget):
@@ -76,7 +79,9 @@ class ExportFrame(QWidget):
             self.charts = ChartsView(columns=2 if beside else 3, interactive=False)
             row.addWidget(self.charts, 7)
         width, height = size
-        self.resize(round(width / scale), round(height / scale))
+        # Below this the panels overlap: a small frame is the same layout, drawn smaller.
+        self.scale = min(scale, width / MIN_LAYOUT[0], height / MIN_LAYOUT[1])
+        self.resize(round(width / self.scale), round(height / self.scale))
 
     def prepare(self, dirac: bool, last_step: int) -> None:
         """Chart the right metrics for the scene, over the whole run from the first frame."""
@@ -118,6 +123,9 @@ class ExportFrame(QWidget):
             self._paint(generator)
 
     def _paint(self, device: QImage | QSvgGenerator) -> None:
+        # The scenes apply item changes (new data, ranges) from the event loop: run it first,
+        # or a frame repeats the previous one. The widget is never shown, so nothing repaints.
+        QApplication.processEvents()
         painter = QPainter(device)
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)

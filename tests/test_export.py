@@ -1,0 +1,221 @@
+"""Exports decode back to what was asked for: frame count, size, motion, determinism, clean
+failures. Each format is read back with an independent decoder (ffmpeg, Pillow, XML)."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+from app.cli import main
+from app.export.files import TEMP_MARK, Mp4Sink
+from app.export.options import ExportError, build_options, frame_steps
+from app.export.run import ExportCancelled, export_scene
+from models.run import CONTRACT_KEYS
+from scenes.loader import resolve
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+STEPS, EVERY = 40, 10  # frames at 0, 10, 20, 30, 40
+FRAMES = 5
+SMALL = ["--set", "training.batch=64", "--set", "view.resolution=24", "--set", "view.samples=256"]
+
+
+def export(tmp_path: Path, name: str, *flags: str) -> tuple[int, Path, str]:
+    out = tmp_path / name
+    args = ["export", "sandbox_ring", "--steps", str(STEPS), "--every", str(EVERY)]
+    code = main([*args, "--out", str(out), *SMALL, *flags])
+    return code, out, ""
+
+
+def mp4_frames(path: Path) -> tuple[dict, list[np.ndarray]]:
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    width, height = meta["size"]
+    frames = [np.frombuffer(f, np.uint8).reshape(height, width, 3) for f in reader]
+    return meta, frames
+
+
+def moving(frames: list[np.ndarray]) -> float:
+    """Mean absolute pixel change from the first frame to the last."""
+    return float(np.abs(frames[0].astype(int) - frames[-1].astype(int)).mean())
+
+
+def test_frame_steps_include_the_start_and_the_end() -> None:
+    assert frame_steps(40, 10) == [0, 10, 20, 30, 40]
+    assert frame_steps(45, 10) == [0, 10, 20, 30, 40, 45]
+    assert frame_steps(0, 10) == [0]
+
+
+def test_mp4_decodes_to_every_frame_at_the_asked_size_and_moves(tmp_path: Path) -> None:
+    code, out, _ = export(tmp_path, "a.mp4", "--size", "320x180", "--fps", "12", "--caption")
+    assert code == 0
+    meta, frames = mp4_frames(out)
+    assert len(frames) == FRAMES
+    assert meta["size"] == (320, 180) and meta["fps"] == 12
+    assert "h264" in meta["codec"] and "yuv420p" in meta["pix_fmt"]
+    assert moving(frames) > 1.0  # the samples and charts visibly change
+    assert not list(tmp_path.glob(f"*{TEMP_MARK}*"))
+
+
+def test_same_scene_seed_and_flags_give_identical_files(tmp_path: Path) -> None:
+    for suffix in ("mp4", "gif", "png"):
+        _, first, _ = export(tmp_path, f"1.{suffix}", "--size", "240x160")
+        _, second, _ = export(tmp_path, f"2.{suffix}", "--size", "240x160")
+        assert first.read_bytes() == second.read_bytes(), suffix
+    _, other_seed, _ = export(tmp_path, "3.png", "--size", "240x160", "--seed", "7")
+    assert other_seed.read_bytes() != (tmp_path / "1.png").read_bytes()
+
+
+def test_gif_loops_with_one_palette_frame_per_step_mark(tmp_path: Path) -> None:
+    code, out, _ = export(tmp_path, "a.gif", "--size", "300x200", "--fps", "10")
+    assert code == 0
+    with Image.open(out) as gif:
+        assert gif.format == "GIF" and gif.size == (300, 200)
+        assert gif.info["loop"] == 0 and gif.info["duration"] == 100
+        frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(gif)]
+    assert len(frames) == FRAMES
+    assert moving(frames) > 1.0
+
+
+def test_gif_defaults_to_a_smaller_frame_than_video() -> None:
+    assert build_options("/tmp/x.gif", 10, overwrite=True).size == (800, 450)
+    assert build_options("/tmp/x.mp4", 10, overwrite=True).size == (1280, 720)
+
+
+def test_png_is_the_last_frame_at_scale(tmp_path: Path) -> None:
+    code, out, _ = export(tmp_path, "a.png", "--size", "400x300", "--scale", "2")
+    assert code == 0
+    with Image.open(out) as png:
+        assert png.size == (400, 300)
+        assert round(png.info["dpi"][0]) == 192
+
+
+def test_png_shows_the_d_surface_across_the_data_view(tmp_path: Path) -> None:
+    """Regression: the heatmap was once one pixel stretched over the view (a flat colour)."""
+    code, out, _ = export(tmp_path, "s.png", "--size", "400x400", "--panels", "surface")
+    assert code == 0
+    pixels = np.asarray(Image.open(out).convert("RGB"))[80:320, 80:320].reshape(-1, 3)
+    assert len(np.unique(pixels, axis=0)) > 20  # a colour map, not one flat colour
+
+
+def test_svg_is_vector_with_points_axes_and_the_heatmap(tmp_path: Path) -> None:
+    code, out, _ = export(tmp_path, "a.svg", "--size", "640x360")
+    assert code == 0
+    root = ElementTree.parse(out).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.tag == f"{ns}svg"
+    tags = [element.tag.removeprefix(ns) for element in root.iter()]
+    assert tags.count("image") >= 1  # the D surface (raster data by nature)
+    assert tags.count("path") + tags.count("polyline") > 200  # points and arrows as vectors
+    assert "text" in tags  # axis labels and titles stay text
+
+
+def test_csv_has_contract_columns_one_row_per_mark_and_needs_no_qt(tmp_path: Path) -> None:
+    out = tmp_path / "m.csv"
+    script = (
+        "import sys; from app.cli import main; "
+        f"code = main(['export', 'sandbox_ring', '--steps', '45', '--every', '10', '--out', "
+        f"{str(out)!r}, '--set', 'training.batch=64']); "
+        "assert 'PySide6' not in sys.modules, 'Qt imported'; sys.exit(code)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    with out.open() as handle:
+        rows = list(csv.reader(handle))
+    assert tuple(rows[0]) == CONTRACT_KEYS
+    assert [int(float(r[0])) for r in rows[1:]] == [0, 10, 20, 30, 40, 45]
+
+
+@pytest.mark.parametrize(
+    ("flags", "names"),
+    [
+        (["--out", "{tmp}/a.avi"], ["--out", ".avi", ".mp4"]),
+        (["--out", "{tmp}/missing/a.mp4"], ["--out", "does not exist"]),
+        (["--out", "{tmp}/a.mp4", "--size", "big"], ["--size", "1280x720"]),
+        (["--out", "{tmp}/a.mp4", "--size", "10x10"], ["--size", "64..4096"]),
+        (["--out", "{tmp}/a.mp4", "--panels", "samples,bogus"], ["--panels", "bogus", "charts"]),
+        (["--out", "{tmp}/a.gif", "--fps", "60"], ["--fps", "1..50"]),
+        (["--out", "{tmp}/a.mp4", "--every", "0"], ["--every", ">= 1"]),
+    ],
+)
+def test_bad_flags_exit_2_naming_the_flag_and_what_is_allowed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flags: list[str], names: list[str]
+) -> None:
+    flags = [f.replace("{tmp}", str(tmp_path)) for f in flags]
+    code = main(["export", "sandbox_ring", "--steps", "10", *flags])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    for name in names:
+        assert name in err
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_existing_file_is_kept_unless_overwrite_is_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "keep.png"
+    out.write_bytes(b"precious")
+    code, _, _ = export(tmp_path, "keep.png")
+    assert code == 2 and "--overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == b"precious"
+    code, _, _ = export(tmp_path, "keep.png", "--size", "200x120", "--overwrite")
+    assert code == 0 and out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_odd_sizes_round_down_to_even_for_h264() -> None:
+    assert build_options("/tmp/x.mp4", 10, size="321x181", overwrite=True).size == (320, 180)
+
+
+def test_disk_full_leaves_no_file_and_keeps_the_old_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    out = tmp_path / "a.mp4"
+    out.write_bytes(b"old")
+
+    def full(self: Mp4Sink, rgb: np.ndarray) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Mp4Sink, "add", full)
+    scene = resolve("sandbox_ring")
+    options = build_options(str(out), STEPS, every=EVERY, size="160x120", overwrite=True)
+    with pytest.raises(ExportError, match="disk is full"):
+        export_scene(scene.config, scene.base_dir, options)
+    assert out.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mp4"]
+
+
+def test_cancel_writes_nothing(tmp_path: Path) -> None:
+    scene = resolve("sandbox_ring")
+    options = build_options(str(tmp_path / "a.gif"), STEPS, every=EVERY, size="160x120")
+    seen: list[int] = []
+    with pytest.raises(ExportCancelled):
+        export_scene(
+            scene.config,
+            scene.base_dir,
+            options,
+            progress=lambda done, total: seen.append(done),
+            cancelled=lambda: len(seen) >= 2,
+        )
+    assert seen == [1, 2]
+    assert not list(tmp_path.iterdir())
+
+
+def test_dirac_scene_exports_its_phase_portrait(tmp_path: Path) -> None:
+    out = tmp_path / "d.png"
+    code = main(
+        ["export", "sandbox_dirac", "--steps", "30", "--out", str(out), "--size", "480x240"]
+    )
+    assert code == 0
+    pixels = np.asarray(Image.open(out).convert("RGB"))
+    assert pixels.shape == (240, 480, 3)
+    assert (pixels < 250).any(axis=2).mean() > 0.05  # something is drawn, not a blank frame
