@@ -12,6 +12,7 @@ import json
 import re
 import signal
 import sys
+import threading
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,14 +89,10 @@ def _scene_config(args: argparse.Namespace) -> tuple[Any, Any]:
     return scene, config
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     """Render frames headless (offscreen Qt; CSV needs no Qt at all) and encode them."""
     from app.export.options import ExportError, build_options
-    from app.export.run import export_scene
+    from app.export.run import ExportCancelled, export_scene
 
     scene, config = _scene_config(args)
     try:
@@ -113,8 +110,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
     except ExportError as exc:
         raise BadInput(str(exc)) from None
-    # A GUI's Cancel terminates this process: unwind so the temporary file is removed.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Ctrl-C, or a GUI's Cancel (SIGTERM): stop at the next frame and delete the temporary
+    # file. (An exception raised inside the handler could be swallowed by pyqtgraph's paint.)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     show = _progress(sys.stderr)
 
     def progress(done: int, total: int) -> None:
@@ -124,9 +124,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             show(done, total, "frames" if options.format != "csv" else "rows")
 
     try:
-        result = export_scene(config, scene.base_dir, options, progress)
+        result = export_scene(config, scene.base_dir, options, progress, stop.is_set)
     except ExportError as exc:
         raise BadInput(str(exc)) from None
+    except ExportCancelled:
+        print("ganscope: export cancelled; nothing was written", file=sys.stderr)
+        return EXIT_FAILED
     unit = "rows" if options.format == "csv" else "frames"
     print(
         f"wrote {result.path} ({result.frames} {unit}, {result.bytes / 1e6:.2f} MB, "

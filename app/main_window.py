@@ -32,12 +32,20 @@ from PySide6.QtWidgets import (
 
 from app.charts import ChartsView
 from app.controls import ControlPanel
+from app.export.controller import ExportController
 from app.help import HelpOverlay
 from app.views import DEFAULT_LAYERS, LAYERS, PhasePortrait, SampleView
 from app.worker import ChangeResult, TrainingWorker
 from models.config import ConfigError, TrainConfig
 from models.snapshot import Snapshot
-from scenes.loader import Scene, library, load_scene_file, scene_to_toml, write_atomic
+from scenes.loader import (
+    Scene,
+    library,
+    load_scene_file,
+    portable_config,
+    scene_to_toml,
+    write_atomic,
+)
 
 FRAME_MS = 16  # redraw check at ~60 Hz; draws only when a new snapshot arrived
 CHART_EVERY = 12  # charts redraw every 12th frame at most (~5 Hz; metrics arrive at 8 Hz)
@@ -113,6 +121,12 @@ class MainWindow(QMainWindow):
         self.charts = ChartsView()
         self.controls = ControlPanel()
         self.browser = SceneBrowser(self.scenes)
+        self.export = ExportController(
+            self,
+            lambda text, error: self.show_message(text, error),
+            lambda: (self.scene, self.config),
+            {scene.name for scene in self.scenes},
+        )
         self._build_layout()
         self._build_toolbar()
         self._build_status()
@@ -231,7 +245,14 @@ class MainWindow(QMainWindow):
         self.help_action = QAction("Help", self)
         self.help_action.setToolTip("Keyboard shortcuts (F1 or ?)")
         self.help_action.triggered.connect(lambda: self.help.toggle())
-        for action in (self.open_action, self.save_action, self.presenter_action, self.help_action):
+        for action in (
+            self.open_action,
+            self.save_action,
+            self.export.record_action,
+            self.export.export_action,
+            self.presenter_action,
+            self.help_action,
+        ):
             bar.addAction(action)
 
     def _build_status(self) -> None:
@@ -242,6 +263,7 @@ class MainWindow(QMainWindow):
         self.fps_label = QLabel("0 fps")
         self.message_label = QLabel()
         status.addWidget(self.message_label, 1)
+        status.addPermanentWidget(self.export.record_label)
         for label in (self.step_label, self.rate_label, self.fps_label, self.device_label):
             status.addPermanentWidget(label)
 
@@ -312,7 +334,7 @@ class MainWindow(QMainWindow):
     def save_scene_file(self, path: Path) -> bool:
         """Write the current control values as a scene file (atomically)."""
         try:
-            write_atomic(path, scene_to_toml(self.config))
+            write_atomic(path, scene_to_toml(portable_config(self.config, self.scene.base_dir)))
         except OSError as exc:
             self.show_message(f"Could not save {path.name}: {exc.strerror}", error=True)
             QMessageBox.warning(self, "Scene not saved", f"{path}:\n\n{exc}")
@@ -424,6 +446,7 @@ class MainWindow(QMainWindow):
                 self.phase_view.show_snapshot(snap)
             self._draw_times.append(time.perf_counter())
             self._drawn_count += 1
+            self.export.capture()
             self.step_label.setText(f"step {snap.step}")
             self.device_label.setText(f"device: {snap.device}")
         if self._charts_dirty and self._frame_count % CHART_EVERY == 0:
@@ -450,6 +473,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event: Any) -> None:
         self.frame_timer.stop()
+        self.export.finish()  # a recording is finished and saved, an export cancelled
         self.worker.stop()
         super().closeEvent(event)
 

@@ -87,6 +87,28 @@ def resolve(name_or_file: str) -> Scene:
     raise ConfigError([f"{name_or_file}: no such scene (shipped: {names}; or give a .toml file)"])
 
 
+def portable_config(config: TrainConfig, base_dir: Path | None) -> TrainConfig:
+    """The config with its point-cloud file made absolute, so a copy of the scene saved in
+    another folder still finds its data."""
+    if config.target.kind != "points" or base_dir is None or Path(config.target.file).is_absolute():
+        return config
+    return config.with_changes({"target.file": str((base_dir / config.target.file).resolve())})
+
+
+def changed_keys(base: TrainConfig, current: TrainConfig) -> dict[str, Any]:
+    """Dotted keys (training.lr_d) whose values differ: what `--set` needs to turn the
+    base scene into the current one."""
+    old, new = base.model_dump(mode="json"), current.model_dump(mode="json")
+    changes = {}
+    for section, values in new.items():
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            if old.get(section, {}).get(key) != value:
+                changes[f"{section}.{key}"] = value
+    return changes
+
+
 def scene_to_toml(config: TrainConfig) -> str:
     """The config as a scene file that loads back to the same config."""
     data: dict[str, Any] = config.model_dump(mode="json", exclude_none=True)

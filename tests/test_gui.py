@@ -6,10 +6,12 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import imageio_ffmpeg
 import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QMessageBox
+from PySide6.QtWidgets import QComboBox, QMessageBox, QPushButton
 
 from app.main_window import MainWindow
 from app.worker import ChangeResult
@@ -167,6 +169,91 @@ def test_presenter_mode_and_help_overlay(qtbot, window: MainWindow) -> None:  # 
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.help.isVisible()
     window.set_presenter(False)
+
+
+def test_d_surface_image_spans_the_view_bounds(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the image was once placed before it had pixels, so one pixel filled it."""
+    image = window.sample_view.image
+    rect = image.mapRectToView(image.boundingRect())
+    xmin, xmax, ymin, ymax = window._drawn.bounds
+    half_cell = (xmax - xmin) / (image.image.shape[0] - 1) / 2
+    assert rect.left() == pytest.approx(xmin - half_cell, abs=1e-4)
+    assert rect.right() == pytest.approx(xmax + half_cell, abs=1e-4)
+    assert rect.top() == pytest.approx(ymin - half_cell, abs=1e-4)
+    assert rect.bottom() == pytest.approx(ymax + half_cell, abs=1e-4)
+
+
+def test_record_writes_what_the_views_showed(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "lecture.mp4"
+    assert window.export.start_recording(path)
+    assert window.export.record_action.isChecked() and "REC" in window.export.record_label.text()
+    recorder = window.export.recorder
+    window.worker.play()
+    qtbot.waitUntil(lambda: recorder.frames >= 6, timeout=20000)
+    with qtbot.waitSignal(recorder.finished, timeout=20000) as saved:
+        window.export.stop_recording()
+    message, ok = saved.args
+    assert ok and "Saved recording" in message
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    assert meta["size"] == recorder.size and recorder.size[0] % 2 == 0
+    assert sum(1 for _ in reader) == recorder.frames
+    assert not window.export.record_action.isChecked()
+
+
+def test_record_refuses_an_unknown_file_type(window: MainWindow, tmp_path: Path) -> None:
+    assert not window.export.start_recording(tmp_path / "clip.avi")
+    assert ".mp4 or .gif" in window.message_label.text()
+    assert window.export.recorder is None
+
+
+def test_export_dialog_runs_the_exporter_with_the_current_settings(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    apply_and_wait(
+        qtbot, window, lambda: window.controls.widgets["training.lr_d"].box.setValue(2e-3)
+    )
+    dialog = window.export.make_dialog()
+    assert "--set training.lr_d=0.002" in dialog.command.text()  # the same export, scripted
+    dialog.path.setText(str(tmp_path / "slide.gif"))
+    dialog.steps.setValue(20)
+    dialog.size.setCurrentText("320x180")
+    dialog.accept()
+    assert dialog.options is not None and dialog.options.frame_count == 3
+    job = window.export.start_export(dialog)
+    with qtbot.waitSignal(job.finished, timeout=90000) as done:
+        pass
+    ok, message = done.args
+    assert ok, message
+    with Image.open(tmp_path / "slide.gif") as gif:
+        assert gif.size == (320, 180) and gif.n_frames == 3
+    assert "slide.gif" in window.message_label.text()
+
+
+def test_export_dialog_refuses_bad_options_and_stays_open(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    dialog = window.export.make_dialog()
+    dialog.path.setText(str(tmp_path / "slide.avi"))
+    dialog.accept()
+    assert dialog.options is None and ".mp4" in dialog.errors.text()
+
+
+def test_cancelled_export_leaves_no_file(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = window.export.make_dialog()
+    dialog.path.setText(str(tmp_path / "long.mp4"))
+    dialog.steps.setValue(100000)
+    dialog.every.setValue(1)
+    dialog.accept()
+    job = window.export.start_export(dialog)
+    with qtbot.waitSignal(job.progress, timeout=90000):
+        pass
+    cancel = window.export.progress.findChild(QPushButton)
+    assert cancel.text() == "Cancel"
+    with qtbot.waitSignal(job.finished, timeout=20000) as done:
+        cancel.click()
+    assert done.args == [False, "Export cancelled; nothing was written."]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_closing_mid_training_stops_the_thread(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.charts import ChartsView
+from app.export.qt import image_to_rgb
 from app.views import PhasePortrait, SampleView
 from models.snapshot import Snapshot
 
@@ -105,9 +106,7 @@ class ExportFrame(QWidget):
         image = QImage(width, height, QImage.Format.Format_RGB888)
         image.fill(QColor("white"))
         self._paint(image)
-        stride = image.bytesPerLine()
-        data = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
-        return data.reshape(height, stride)[:, : width * 3].reshape(height, width, 3).copy()
+        return image_to_rgb(image)
 
     def render_svg(self, path: Path) -> None:
         """The frame as vector paths: points, arrows and curves stay sharp at any print size

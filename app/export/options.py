@@ -151,3 +151,18 @@ def destination_problems(path: Path, overwrite: bool) -> list[str]:
     if path.exists() and not overwrite:
         return [f"--out: {path} exists; pass --overwrite to replace it"]
     return []
+
+
+def command_args(options: ExportOptions) -> list[str]:
+    """The `ganscope export` flags that reproduce these options (after the scene argument)."""
+    args = ["--steps", str(options.steps), "--out", str(options.out)]
+    args += ["--every", str(options.every), "--fps", str(options.fps)]
+    if options.format != "csv":
+        args += ["--size", "{}x{}".format(*options.size), "--panels", ",".join(options.panels)]
+        if options.scale != 1.0:
+            args += ["--scale", f"{options.scale:g}"]
+        if options.caption:
+            args.append("--caption")
+    if options.overwrite:
+        args.append("--overwrite")
+    return args

@@ -1,0 +1,163 @@
+"""The window's Record and Export… actions: what they start, show and clean up.
+
+Kept out of the main window so it only has to say where frames are drawn (`capture`) and
+when it closes (`finish`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog
+
+from app.export.dialog import ExportDialog
+from app.export.job import ExportJob
+from app.export.recorder import ScreenRecorder
+from models.config import TrainConfig
+from scenes.loader import Scene, changed_keys
+
+ShowMessage = Callable[[str, bool], None]
+
+
+class ExportController(QObject):
+    def __init__(
+        self,
+        window: QMainWindow,
+        show_message: ShowMessage,
+        current: Callable[[], tuple[Scene, TrainConfig]],
+        library_names: set[str],
+    ) -> None:
+        """current: the loaded scene and the settings the controls show now."""
+        super().__init__(window)
+        self.window = window
+        self.show_message = show_message
+        self.current = current
+        self.library_names = library_names
+        self.recorder: ScreenRecorder | None = None
+        self.job: ExportJob | None = None
+        self.progress: QProgressDialog | None = None
+        self.record_label = QLabel()
+        self.record_label.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.record_action = QAction("Record", window)
+        self.record_action.setCheckable(True)
+        self.record_action.setToolTip("Record what the views show to an MP4 or GIF (Ctrl+R)")
+        self.record_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.record_action.toggled.connect(self._on_record_toggled)
+        self.export_action = QAction("Export…", window)
+        self.export_action.setToolTip("Render this scene to MP4, GIF, PNG, SVG or CSV (Ctrl+E)")
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(self.open_dialog)
+
+    # ------------------------------------------------------------------ record
+    def capture(self) -> None:
+        """The window drew a new frame."""
+        if self.recorder is not None:
+            self.recorder.capture()
+
+    def _on_record_toggled(self, on: bool) -> None:
+        if on and self.recorder is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self.window, "Record to", "recording.mp4", "MP4 video (*.mp4);;GIF (*.gif)"
+            )
+            if not path or not self.start_recording(Path(path)):
+                self._set_checked(False)
+        elif not on and self.recorder is not None:
+            self.stop_recording()
+
+    def start_recording(self, path: Path) -> bool:
+        """Capture the views (samples, phase portrait, charts) as they are drawn."""
+        if path.suffix.lower() not in (".mp4", ".gif"):
+            self.show_message(f"Record to .mp4 or .gif, not {path.suffix or 'no suffix'}", True)
+            return False
+        self.recorder = ScreenRecorder(self.window.centralWidget(), path)
+        self.recorder.finished.connect(self._on_recording_saved)
+        self._set_checked(True)
+        self.record_label.setText("● REC")
+        self.show_message(f"Recording to {path}: press Record again to stop", False)
+        return True
+
+    def stop_recording(self) -> ScreenRecorder | None:
+        """Stop capturing; the file is finished in the background and reported when saved."""
+        recorder, self.recorder = self.recorder, None
+        if recorder is not None:
+            recorder.stop()
+            self.show_message(f"Finishing {recorder.path.name} ({recorder.frames} frames)…", False)
+        self._set_checked(False)
+        self.record_label.setText("")
+        return recorder
+
+    def _set_checked(self, on: bool) -> None:
+        self.record_action.blockSignals(True)
+        self.record_action.setChecked(on)
+        self.record_action.blockSignals(False)
+
+    def _on_recording_saved(self, message: str, ok: bool) -> None:
+        self.show_message(message, not ok)
+
+    # ------------------------------------------------------------------ export
+    def open_dialog(self) -> None:
+        if self.job is not None and self.job.running():
+            self.show_message("An export is already running.", True)
+            return
+        dialog = self.make_dialog()
+        if dialog.exec() and dialog.options is not None:
+            self.start_export(dialog)
+
+    def make_dialog(self) -> ExportDialog:
+        _, config = self.current()
+        steps = max((check.steps for check in config.checks), default=2000)
+        return ExportDialog(self.window, self.scene_words(), config.is_dirac, steps)
+
+    def scene_words(self) -> list[str]:
+        """The command-line scene argument and --set flags for the current settings."""
+        scene, config = self.current()
+        words = [scene.name if scene.name in self.library_names else str(scene.path)]
+        for key, value in changed_keys(scene.config, config).items():
+            text = str(value).lower() if isinstance(value, bool) else str(value).replace(" ", "")
+            words += ["--set", f"{key}={text}"]
+        return words
+
+    def start_export(self, dialog: ExportDialog) -> ExportJob:
+        """Run the export as its own process, with a progress dialog that can cancel it."""
+        assert dialog.options is not None
+        scene, config = self.current()
+        job = ExportJob(config, scene.base_dir, dialog.options)
+        progress = QProgressDialog(
+            f"Exporting {dialog.options.out.name}…", "Cancel", 0, 0, self.window
+        )
+        progress.setWindowTitle("Export")
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.canceled.connect(job.cancel)
+        job.progress.connect(self._on_progress)
+        job.finished.connect(self._on_export_finished)
+        self.job, self.progress = job, progress
+        job.start()
+        progress.show()
+        return job
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress.setMaximum(total)
+            self.progress.setValue(done)
+
+    def _on_export_finished(self, ok: bool, message: str) -> None:
+        if self.progress is not None:
+            self.progress.close()
+            self.progress = None
+        self.show_message(message.splitlines()[0] if ok else "Export failed: " + message, not ok)
+        if not ok and "cancelled" not in message:
+            QMessageBox.warning(self.window, "Export failed", message)
+
+    # ------------------------------------------------------------------ closing
+    def finish(self) -> None:
+        """The window is closing: save the recording, stop a running export."""
+        recorder = self.stop_recording()
+        if recorder is not None:
+            recorder.wait(30)
+        if self.job is not None and self.job.running():
+            self.job.cancel()
+            self.job.wait(10000)
