@@ -67,9 +67,10 @@ def run_bench(quick: bool = False, gui: bool = True) -> dict[str, Any]:
     large_rates = engine_vs_naive(large, seconds, 10)
     report.update({f"large_{k}": v for k, v in large_rates.items()})
     if gui:
-        from app.bench_gui import gui_probe  # imports Qt, so only when asked
+        from app.bench_gui import export_probe, gui_probe  # imports Qt, so only when asked
 
         report.update(gui_probe(seconds=2.0 if quick else 5.0))
+        report.update(export_probe(frames=30 if quick else 90))
     return report
 
 

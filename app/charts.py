@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 
-from app.views import style_axes
+from app.views import cache_static_items, style_axes
 
 BLUE, ORANGE, GREEN, RED, PURPLE = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"
 
@@ -51,6 +51,20 @@ CHARTS = (
     Chart("Sliced W1 to target", "W1", (Series("w1", "W1", BLUE),)),
     Chart("Dirac distance", "|(theta, psi)|", (Series("distance", "distance", BLUE),)),
 )
+
+
+class SparseLogAxis(pg.AxisItem):
+    """A log axis that labels 1, 2 and 5 of each decade: 0.3 0.4 0.6 … overlapped."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        strings = super().tickStrings(values, scale, spacing)
+        if not self.logMode:
+            return strings
+        keep = []
+        for value, text in zip(values, strings, strict=True):
+            mantissa = round(10 ** (value - math.floor(value + 1e-9)), 3)
+            keep.append(text if mantissa in (1.0, 2.0, 5.0) else "")
+        return keep
 
 
 class MetricHistory:
@@ -101,7 +115,10 @@ class ChartsView(pg.GraphicsLayoutWidget):
         self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         first: pg.PlotItem | None = None
         for index, chart in enumerate(CHARTS):
-            plot = self.addPlot(row=index // columns, col=index % columns, title=chart.title)
+            axes = {"left": SparseLogAxis(orientation="left")} if chart.log_y else None
+            plot = self.addPlot(
+                row=index // columns, col=index % columns, title=chart.title, axisItems=axes
+            )
             plot.setLabel("bottom", "step")
             plot.setLabel("left", chart.y_label)
             plot.showGrid(x=True, y=True, alpha=0.2)
@@ -127,6 +144,7 @@ class ChartsView(pg.GraphicsLayoutWidget):
             rows = -(-len(CHARTS) // columns)
             self.addItem(self.readout, row=rows, col=0, colspan=columns)
             self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+        cache_static_items(self)
         self.set_dirac(False)
 
     def set_presenter(self, on: bool) -> None:

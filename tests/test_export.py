@@ -219,3 +219,49 @@ def test_dirac_scene_exports_its_phase_portrait(tmp_path: Path) -> None:
     pixels = np.asarray(Image.open(out).convert("RGB"))
     assert pixels.shape == (240, 480, 3)
     assert (pixels < 250).any(axis=2).mean() > 0.05  # something is drawn, not a blank frame
+
+
+def test_training_in_a_child_process_gives_the_same_frames(tmp_path: Path) -> None:
+    """Long exports train in a child process; the frames must not depend on that."""
+    scene = resolve("sandbox_ring")
+    config = scene.config.with_changes({"training.batch": 64, "view.resolution": 24})
+    files = []
+    for pipeline in (False, True):
+        out = tmp_path / f"{pipeline}.gif"
+        options = build_options(str(out), STEPS, every=EVERY, size="240x160")
+        result = export_scene(config, scene.base_dir, options, pipeline=pipeline)
+        assert result.frames == FRAMES
+        files.append(out.read_bytes())
+    assert files[0] == files[1]
+
+
+def test_a_diverging_run_is_exported_up_to_the_divergence(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "boom.gif"
+    code = main(
+        [
+            "export",
+            "sandbox_ring",
+            "--steps",
+            "50",
+            "--every",
+            "1",
+            "--out",
+            str(out),
+            "--size",
+            "160x120",
+            "--set",
+            "training.loss=wgan",
+            "--set",
+            "training.optimizer=sgd",
+            "--set",
+            "training.lr_d=5",
+            "--set",
+            "training.lr_g=5",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "NaN/Inf at step" in err and "exported up to there" in err
+    with Image.open(out) as gif:
+        assert 1 <= gif.n_frames < 51

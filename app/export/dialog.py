@@ -140,7 +140,7 @@ class ExportDialog(QDialog):
             scale=self.scale.value(),
             panels=self.chosen_panels(),
             caption=self.caption.isChecked(),
-            overwrite=out == self._confirmed_overwrite or not out.exists(),
+            overwrite=out == self._confirmed_overwrite,
             dirac=self.dirac,
         )
 

@@ -1,13 +1,17 @@
-"""Drive an export: train the scene in this process, take a frame every K iterations and
-feed it to the chosen encoder. Deterministic: the same scene, seed and options give the same
-frames (CPU), because training is seeded and nothing else feeds the picture."""
+"""Drive an export: train the scene, take a full snapshot every K iterations and turn each
+into a frame (or a CSV row). Deterministic: the same scene, seed and options give the same
+frames (CPU), because training is seeded and nothing else feeds the picture.
+
+Long animations train in a child process (models/producer.py) so drawing frame k overlaps
+training frame k+1; short ones and CSV train here (a child costs ~3 s to start).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +19,12 @@ from app.export.files import FrameSink, GifSink, Mp4Sink, PngSink, atomic_output
 from app.export.options import ANIMATED, ExportOptions, frame_steps
 from models import run
 from models.config import TrainConfig
+from models.producer import SnapshotProducer, snapshots_at
+from models.snapshot import Snapshot
 from models.trainer import Trainer
 
 Progress = Callable[[int, int], None]
+PIPELINE_MIN_FRAMES = 60  # below this the child's start-up costs more than the overlap saves
 
 
 class ExportCancelled(Exception):
@@ -43,86 +50,90 @@ def export_scene(
     options: ExportOptions,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    pipeline: bool | None = None,
 ) -> ExportResult:
     """Write `options.out`; raise ExportError (bad destination, disk full) or ExportCancelled.
-    A run that diverges is exported up to the divergence and says so in the result."""
+    A run that diverges is exported up to the divergence and says so in the result.
+    pipeline: train in a child process (default: for animations of PIPELINE_MIN_FRAMES+)."""
     start = time.perf_counter()
-    trainer = Trainer(config, base_dir)
     marks = frame_steps(options.steps, options.every)
-    with atomic_output(options.out) as temp:
-        if options.format == "csv":
-            rows = _collect(trainer, marks, None, progress, cancelled)
-            temp.write_text(run.metrics_csv(rows, config.is_dirac), encoding="utf-8")
-            count = len(rows)
-        else:
-            count = _render(config, trainer, marks, options, temp, progress, cancelled)
+    if pipeline is None:
+        pipeline = options.format in ANIMATED and len(marks) >= PIPELINE_MIN_FRAMES
+    with _snapshots(config, base_dir, marks, pipeline) as source:
+        watched = WatchedSnapshots(source, len(marks), progress, cancelled)
+        with atomic_output(options.out) as temp:
+            if options.format == "csv":
+                rows = [snapshot.metrics for snapshot in watched]
+                temp.write_text(run.metrics_csv(rows, config.is_dirac), encoding="utf-8")
+                count = len(rows)
+            else:
+                count = _render(config, watched, options, temp)
     return ExportResult(
         path=options.out,
         frames=count,
         bytes=os.path.getsize(options.out),
         seconds=time.perf_counter() - start,
-        diverged=trainer.diverged,
+        diverged=watched.diverged,
     )
 
 
-def _collect(
-    trainer: Trainer,
-    marks: list[int],
-    on_snapshot: Callable[[object], None] | None,
-    progress: Progress | None,
-    cancelled: Callable[[], bool] | None,
-) -> list[Mapping[str, float]]:
-    """Step to each mark and take a full snapshot there; stop early on divergence."""
-    rows = []
-    for index, mark in enumerate(marks):
-        if cancelled is not None and cancelled():
-            raise ExportCancelled
-        trainer.step(mark - trainer.step_count)
-        snapshot = trainer.snapshot()
-        rows.append(snapshot.metrics)
-        if on_snapshot is not None:
-            on_snapshot(snapshot)
-        if progress is not None:
-            progress(index + 1, len(marks))
-        if trainer.diverged:
-            break
-    return rows
+@contextlib.contextmanager
+def _snapshots(
+    config: TrainConfig, base_dir: Path | None, marks: list[int], pipeline: bool
+) -> Iterator[Iterable[Snapshot]]:
+    if not pipeline:
+        yield snapshots_at(Trainer(config, base_dir), marks)
+        return
+    producer = SnapshotProducer(config, base_dir, marks)
+    try:
+        yield producer
+    finally:
+        producer.close()
+
+
+class WatchedSnapshots:
+    """Snapshots with progress reports, cancellation and the divergence message."""
+
+    def __init__(
+        self,
+        source: Iterable[Snapshot],
+        total: int,
+        progress: Progress | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
+        self.source, self.total = source, total
+        self.progress, self.cancelled = progress, cancelled
+        self.diverged: str | None = None
+
+    def __iter__(self) -> Iterator[Snapshot]:
+        for done, snapshot in enumerate(self.source, start=1):
+            if self.cancelled is not None and self.cancelled():
+                raise ExportCancelled
+            self.diverged = snapshot.diverged
+            yield snapshot
+            if self.progress is not None:
+                self.progress(done, self.total)
 
 
 def _render(
-    config: TrainConfig,
-    trainer: Trainer,
-    marks: list[int],
-    options: ExportOptions,
-    temp: Path,
-    progress: Progress | None,
-    cancelled: Callable[[], bool] | None,
+    config: TrainConfig, snapshots: Iterable[Snapshot], options: ExportOptions, temp: Path
 ) -> int:
     from app.export.frame import ExportFrame
     from app.export.qt import ensure_application
 
     ensure_application()
-    frame = ExportFrame(
-        config.scene.title or "GANscope",
-        options.panels,
-        options.size,
-        options.scale,
-        options.caption,
-    )
+    title = config.scene.title or "GANscope"
+    frame = ExportFrame(title, options.panels, options.size, options.scale, options.caption)
     frame.prepare(config.is_dirac, options.steps)
     sink = _sink(options, temp)
     encoded = 0
     closed = False
-
-    def take(snapshot: object) -> None:
-        nonlocal encoded
-        frame.show_snapshot(snapshot)  # type: ignore[arg-type]
-        if sink is not None and options.format in ANIMATED:
-            sink.add(frame.render_rgb())
-            encoded += 1
-
     try:
-        _collect(trainer, marks, take, progress, cancelled)
+        for snapshot in snapshots:
+            frame.show_snapshot(snapshot)
+            if options.format in ANIMATED:
+                sink.add(frame.render_rgb())  # type: ignore[union-attr]
+                encoded += 1
         if options.format == "svg":
             frame.render_svg(temp)
             if not temp.exists() or temp.stat().st_size == 0:
