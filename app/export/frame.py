@@ -12,7 +12,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.charts import ChartsView
 from app.export.qt import image_to_rgb
@@ -116,6 +123,7 @@ class ExportFrame(QWidget):
         generator.setFileName(str(path))
         generator.setSize(QSize(width, height))
         generator.setViewBox(QRectF(0, 0, width, height))
+        generator.setResolution(96)  # CSS pixels: browsers show it at its pixel size
         generator.setTitle(self.title)
         generator.setDescription("Exported by GANscope")
         with self._vector_mode():
@@ -135,20 +143,21 @@ class ExportFrame(QWidget):
 
     @contextlib.contextmanager
     def _vector_mode(self) -> Iterator[None]:
-        """pyqtgraph draws scatter points from a pixmap cache unless told it is exporting."""
-        items = [
-            item
-            for view in self.findChildren(pg.GraphicsView)
-            for item in view.scene().items()
-            if hasattr(item, "setExportMode")
-        ]
+        """Draw everything as paths and text: pyqtgraph draws scatter points from a pixmap
+        cache unless told it is exporting, and cached axes and legends would be pixmaps."""
+        items = [item for view in self.findChildren(pg.GraphicsView) for item in view.items()]
+        cached = [(item, item.cacheMode()) for item in items]
         for item in items:
-            item.setExportMode(True, {"antialias": True})
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+            if hasattr(item, "setExportMode"):
+                item.setExportMode(True, {"antialias": True})
         try:
             yield
         finally:
-            for item in items:
-                item.setExportMode(False)
+            for item, mode in cached:
+                item.setCacheMode(mode)
+                if hasattr(item, "setExportMode"):
+                    item.setExportMode(False)
 
 
 def caption_text(title: str, snap: Snapshot) -> str:

@@ -7,9 +7,15 @@ import os
 import sys
 
 import numpy as np
-from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QMessageLogContext,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 def ensure_application() -> QApplication:
@@ -34,3 +40,11 @@ def image_to_rgb(image: QImage) -> np.ndarray:
     width, height, stride = image.width(), image.height(), image.bytesPerLine()
     data = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
     return data.reshape(height, stride)[:, : width * 3].reshape(height, width, 3).copy()
+
+
+def release(widget: QWidget) -> None:
+    """Delete a widget now, while the application exists: left to interpreter shutdown, Python
+    may free the QApplication first and Qt then crashes on exit (seen as exit code 139)."""
+    widget.close()
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -119,7 +119,7 @@ def _render(
     config: TrainConfig, snapshots: Iterable[Snapshot], options: ExportOptions, temp: Path
 ) -> int:
     from app.export.frame import ExportFrame
-    from app.export.qt import ensure_application
+    from app.export.qt import ensure_application, release
 
     ensure_application()
     title = config.scene.title or "GANscope"
@@ -149,8 +149,7 @@ def _render(
         if sink is not None and not closed:  # stop ffmpeg; the partial file is discarded
             with contextlib.suppress(Exception):
                 sink.close()
-        frame.close()
-        frame.deleteLater()
+        release(frame)
     return encoded
 
 
