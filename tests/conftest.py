@@ -30,3 +30,12 @@ def small_config(**sections: dict[str, Any]) -> TrainConfig:
 @pytest.fixture
 def small() -> Any:
     return small_config
+
+
+@pytest.fixture
+def diverging() -> list[str]:
+    """--set flags that make the default scene blow up within a few steps (WGAN, SGD, lr 5)."""
+    return [
+        *("--set", "training.loss=wgan", "--set", "training.optimizer=sgd"),
+        *("--set", "training.lr_d=5", "--set", "training.lr_g=5"),
+    ]

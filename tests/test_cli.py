@@ -114,7 +114,9 @@ def test_bad_scene_files_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert code == 2 and "sandbox_ring" in err
 
 
-def test_divergence_exits_1_with_the_step_and_cause(capsys: pytest.CaptureFixture[str]) -> None:
+def test_divergence_exits_1_with_the_step_and_cause(
+    capsys: pytest.CaptureFixture[str], diverging: list[str]
+) -> None:
     code, out, err = run_cli(
         capsys,
         "train",
@@ -122,14 +124,7 @@ def test_divergence_exits_1_with_the_step_and_cause(capsys: pytest.CaptureFixtur
         "--steps",
         "200",
         "--json",
-        "--set",
-        "training.loss=wgan",
-        "--set",
-        "training.optimizer=sgd",
-        "--set",
-        "training.lr_d=5",
-        "--set",
-        "training.lr_g=5",
+        *diverging,
     )
     assert code == 1
     assert "NaN/Inf at step" in err and json.loads(out)["diverged"].startswith("training produced")

@@ -236,7 +236,7 @@ def test_training_in_a_child_process_gives_the_same_frames(tmp_path: Path) -> No
 
 
 def test_a_diverging_run_is_exported_up_to_the_divergence(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, diverging: list[str]
 ) -> None:
     out = tmp_path / "boom.gif"
     code = main(
@@ -251,14 +251,7 @@ def test_a_diverging_run_is_exported_up_to_the_divergence(
             str(out),
             "--size",
             "160x120",
-            "--set",
-            "training.loss=wgan",
-            "--set",
-            "training.optimizer=sgd",
-            "--set",
-            "training.lr_d=5",
-            "--set",
-            "training.lr_g=5",
+            *diverging,
         ]
     )
     err = capsys.readouterr().err
