@@ -83,3 +83,63 @@ def retune(optimizer: torch.optim.Optimizer, lr: float, betas: tuple[float, floa
         group["lr"] = lr
         if "betas" in group:
             group["betas"] = betas
+
+
+class Lookahead:
+    """D's next k updates as a differentiable function of its parameters (unrolled GANs).
+
+    Metz et al. unroll D with D's own optimizer, so the unroll starts from the optimizer's
+    current state (Adam's moments, RMSprop's square average) and takes steps of the same size
+    D's real updates take. Plain SGD steps at Adam's learning rate would barely move D, and the
+    unroll would show G nothing."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, params: list[torch.Tensor]) -> None:
+        group = optimizer.param_groups[0]
+        self._kind = _kind_of(optimizer)
+        self._lr = float(group["lr"])
+        self._betas = tuple(group.get("betas", (0.9, 0.999)))
+        self._alpha = float(group.get("alpha", 0.99))
+        self._eps = float(group.get("eps", 1e-8))
+        states = [optimizer.state.get(p, {}) for p in params]
+        self._step = float(states[0]["step"]) if states and "step" in states[0] else 0.0
+        self._avg = [_state_or_zeros(s, "exp_avg", p) for s, p in zip(states, params, strict=True)]
+        square_key = "exp_avg_sq" if self._kind == "adam" else "square_avg"
+        self._sq = [_state_or_zeros(s, square_key, p) for s, p in zip(states, params, strict=True)]
+
+    def step(
+        self, params: list[torch.Tensor], grads: tuple[torch.Tensor, ...]
+    ) -> list[torch.Tensor]:
+        """The parameters after one update with `grads`, differentiable w.r.t. both."""
+        if self._kind == "sgd":
+            return [p - self._lr * g for p, g in zip(params, grads, strict=True)]
+        if self._kind == "rmsprop":
+            alpha = self._alpha
+            self._sq = [
+                alpha * v + (1 - alpha) * g * g for v, g in zip(self._sq, grads, strict=True)
+            ]
+            return [
+                p - self._lr * g / (s.sqrt() + self._eps)
+                for p, g, s in zip(params, grads, self._sq, strict=True)
+            ]
+        beta1, beta2 = self._betas
+        self._step += 1
+        self._avg = [beta1 * m + (1 - beta1) * g for m, g in zip(self._avg, grads, strict=True)]
+        self._sq = [beta2 * v + (1 - beta2) * g * g for v, g in zip(self._sq, grads, strict=True)]
+        fix1, fix2 = 1 - beta1**self._step, 1 - beta2**self._step
+        return [
+            p - self._lr * (m / fix1) / ((v / fix2 + 1e-30).sqrt() + self._eps)
+            for p, m, v in zip(params, self._avg, self._sq, strict=True)
+        ]
+
+
+def _kind_of(optimizer: torch.optim.Optimizer) -> OptimizerKind:
+    if isinstance(optimizer, torch.optim.Adam):
+        return "adam"
+    if isinstance(optimizer, torch.optim.RMSprop):
+        return "rmsprop"
+    return "sgd"
+
+
+def _state_or_zeros(state: dict, key: str, param: torch.Tensor) -> torch.Tensor:
+    value = state.get(key)
+    return torch.zeros_like(param) if value is None else value.detach()

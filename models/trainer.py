@@ -33,7 +33,7 @@ from models.config import ConfigError, TrainConfig
 from models.metrics import PROTOCOL_SAMPLES, mode_metrics, sliced_w1
 from models.networks import DiracDiscriminator, DiracGenerator, Discriminator, Generator
 from models.objectives import Objective
-from models.optimizers import make_optimizer, retune
+from models.optimizers import Lookahead, make_optimizer, retune
 from models.snapshot import DiracState, Snapshot, frozen_array, frozen_metrics
 from models.targets import Target, build_target
 
@@ -393,17 +393,17 @@ class Trainer:
         if steps == 0:
             return self.D
         names = [name for name, _ in self.D.named_parameters()]
-        params = {n: p.detach().requires_grad_(True) for n, p in self.D.named_parameters()}
+        params = [p.detach().requires_grad_(True) for p in self._d_params]
+        lookahead = Lookahead(self.opt_d, self._d_params)
         objective = Objective(self._config.training.loss)
-        lr = self._config.training.lr_d
         std = self._noise_std()
         for _ in range(steps):
             real = self._noisy(self.target.sample(fake.shape[0], self._rng), std)
-            unrolled = partial(_functional, self.D, params)
+            unrolled = partial(_functional, self.D, dict(zip(names, params, strict=True)))
             loss = objective.d_loss(*self._score_pair(unrolled, real, self._noisy(fake, std)))
-            grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
-            params = {n: params[n] - lr * g for n, g in zip(names, grads, strict=True)}
-        return partial(_functional, self.D, params)
+            grads = torch.autograd.grad(loss, params, create_graph=True)
+            params = lookahead.step(params, grads)
+        return partial(_functional, self.D, dict(zip(names, params, strict=True)))
 
     def _g_step(self, fake: torch.Tensor | None) -> torch.Tensor:
         if fake is None:

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from models.config import ConfigError, TrainConfig
+from models.optimizers import Lookahead, make_optimizer
 from models.trainer import Trainer
 
 Small = Callable[..., TrainConfig]
@@ -113,6 +114,28 @@ def test_unrolling_changes_what_g_learns(small: Small) -> None:
         torch.equal(a.detach(), b.detach())
         for a, b in zip(plain.D.parameters(), unrolled.D.parameters(), strict=True)
     )
+
+
+@pytest.mark.parametrize("kind", ["adam", "sgd", "rmsprop"])
+def test_unrolled_steps_are_the_optimizers_own_steps(kind: str) -> None:
+    """The unroll looks ahead with D's real optimizer, from its current state: two lookahead
+    steps land where two real steps with the same gradients do."""
+    torch.manual_seed(0)
+    weights = [torch.nn.Parameter(torch.randn(4, 3)), torch.nn.Parameter(torch.randn(3))]
+    optimizer = make_optimizer(kind, weights, 1e-2, (0.5, 0.999), torch.device("cpu"))
+    gradients = [[torch.randn_like(w) for w in weights] for _ in range(3)]
+    for w, g in zip(weights, gradients[0], strict=True):
+        w.grad = g
+    optimizer.step()  # the lookahead must start from a non-empty state
+    lookahead = Lookahead(optimizer, weights)
+    ahead = [w.detach().clone() for w in weights]
+    for grads in gradients[1:]:
+        ahead = lookahead.step(ahead, tuple(grads))
+        for w, g in zip(weights, grads, strict=True):
+            w.grad = g
+        optimizer.step()
+    for predicted, actual in zip(ahead, weights, strict=True):
+        torch.testing.assert_close(predicted, actual.detach(), rtol=1e-5, atol=1e-6)
 
 
 def test_saturating_loss_starves_g_where_d_is_confident(small: Small) -> None:
