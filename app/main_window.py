@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from pathlib import Path
@@ -38,6 +39,7 @@ from app.views import DEFAULT_LAYERS, LAYERS, PhasePortrait, SampleView
 from app.worker import ChangeResult, TrainingWorker
 from models.config import ConfigError, TrainConfig
 from models.snapshot import Snapshot
+from models.targets import view_bounds
 from scenes.loader import (
     Scene,
     library,
@@ -404,6 +406,8 @@ class MainWindow(QMainWindow):
 
     def _show_scene(self, config: TrainConfig) -> None:
         self.config = config
+        with contextlib.suppress(ConfigError):  # a bad point file is reported by the engine
+            self.sample_view.expect_bounds(view_bounds(config, base_dir=self.scene.base_dir))
         self._set_speed(config.view.steps_per_second)
         self.controls.set_config(config)
         self._sync_seed(config)

@@ -161,6 +161,12 @@ class SampleView(pg.PlotWidget):
         self._arrow_reference = None
         self._bounds = None
 
+    def expect_bounds(self, bounds: tuple[float, float, float, float]) -> None:
+        """Frame the scene's square before its first snapshot arrives (the engine takes
+        seconds to start), so the empty view already has the right axes."""
+        xmin, xmax, ymin, ymax = bounds
+        self.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.02)
+
     # ------------------------------------------------------------------ drawing
     def show_snapshot(self, snap: Snapshot) -> None:
         self._last = snap

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from models.config import ConfigError, TargetConfig
+from models.config import ConfigError, TargetConfig, TrainConfig
 
 _CURVE_RESOLUTION = 2000  # points per curve used to measure distance to the support
 
@@ -223,3 +223,18 @@ def build_target(config: TargetConfig, base_dir: Path | None = None) -> Target:
             path = base_dir / path
         return point_cloud(read_points_csv(path), std, config.modes)
     return dirac()
+
+
+DIRAC_BOUNDS = (-3.0, 3.0, -3.0, 3.0)
+
+
+def view_bounds(
+    config: TrainConfig, target: Target | None = None, base_dir: Path | None = None
+) -> tuple[float, float, float, float]:
+    """The square the sample view shows and the D surface is computed on: the scene's
+    [view] bounds when given, else a margin around the target (built here if not given)."""
+    if config.view.bounds is not None:
+        return config.view.bounds
+    if config.is_dirac:
+        return DIRAC_BOUNDS
+    return (target or build_target(config.target, base_dir)).bounds()

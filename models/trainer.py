@@ -35,7 +35,7 @@ from models.networks import DiracDiscriminator, DiracGenerator, Discriminator, G
 from models.objectives import Objective
 from models.optimizers import Lookahead, make_optimizer, retune
 from models.snapshot import DiracState, Snapshot, frozen_array, frozen_metrics
-from models.targets import Target, build_target
+from models.targets import Target, build_target, view_bounds
 
 # Seed offsets so each stream is independent and rebuilding one network alone gives it the
 # same initial weights as a fresh start with the same seed.
@@ -177,9 +177,7 @@ class Trainer:
         fixed = torch.Generator(self.device).manual_seed(cfg.training.seed + _SEED_FIXED)
         self._reference_real = self.target.sample(PROTOCOL_SAMPLES, fixed)
         self._probe_real = self.target.sample(cfg.training.batch, fixed)
-        self._bounds = cfg.view.bounds or (
-            (-3.0, 3.0, -3.0, 3.0) if cfg.is_dirac else self.target.bounds()
-        )
+        self._bounds = view_bounds(cfg, self.target)
 
     def _build_generator(self) -> None:
         cfg = self._config
