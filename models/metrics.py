@@ -55,15 +55,28 @@ def sliced_w1(a: torch.Tensor, b: torch.Tensor, slices: int = SLICES) -> float:
     averaging the exact 1-D W1 (sorted differences) is deterministic, O(n log n) and goes to 0
     exactly when the two sets match. It is a lower bound on W1, in the same units.
     """
-    if a.shape[0] == 0 or b.shape[0] == 0:
-        return math.nan
-    n = min(a.shape[0], b.shape[0])
-    angle = np.arange(slices) * (math.pi / slices)
-    directions = np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (slices, 2)
-    # numpy: its sort is an order of magnitude faster than torch's on the CPU for this shape
-    pa = np.sort(directions @ _numpy(a[:n]).T, axis=1)
-    pb = np.sort(directions @ _numpy(b[:n]).T, axis=1)
-    return float(np.abs(pa - pb).mean())
+    return SlicedW1(b, slices)(a)
+
+
+class SlicedW1:
+    """`sliced_w1` against a fixed reference set, its sorted projections computed once
+    (the trainer measures every snapshot against the same real samples)."""
+
+    def __init__(self, reference: torch.Tensor, slices: int = SLICES) -> None:
+        angle = np.arange(slices) * (math.pi / slices)
+        self._directions = np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (slices, 2)
+        self._reference = self._sorted_projections(reference)
+
+    def _sorted_projections(self, x: torch.Tensor) -> np.ndarray:
+        # numpy: its sort is an order of magnitude faster than torch's on the CPU for this shape
+        return np.sort(self._directions @ _numpy(x).T, axis=1)
+
+    def __call__(self, samples: torch.Tensor) -> float:
+        if samples.shape[0] == 0 or self._reference.shape[1] == 0:
+            return math.nan
+        if samples.shape[0] != self._reference.shape[1]:
+            raise ValueError("sliced W1 compares sets of equal size")
+        return float(np.abs(self._sorted_projections(samples) - self._reference).mean())
 
 
 def _numpy(x: torch.Tensor) -> np.ndarray:

@@ -22,7 +22,8 @@ from models.trainer import Trainer
 
 CHUNK_SECONDS = 0.01  # training between command checks: the control latency floor
 FRAME_SECONDS = 1 / 45  # in-between snapshots (samples only, 0.25 ms each): smooth animation
-FULL_SECONDS = 1 / 8  # full snapshots (surface, field, metrics): ~16 ms each on 2 cores
+FULL_SECONDS = 1 / 8  # full snapshots (surface, field, metrics) at most this often...
+FULL_SHARE = 0.07  # ...and taking at most this share of the time (13-20 ms each on one CPU thread)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Session:
     chunk: int = 1
     handlers: dict[str, Callable[..., None]] = field(default_factory=dict)
     _last_full: Snapshot | None = None
+    _full_seconds: float = 0.0  # what the last full snapshot cost
 
     def __post_init__(self) -> None:
         self.handlers = {
@@ -121,9 +123,9 @@ class Session:
                 continue
             self._train_chunk()
             now = time.perf_counter()
-            if now - last_full >= FULL_SECONDS or self.trainer.diverged:
+            if now - last_full >= self._full_interval() or self.trainer.diverged:
                 self._emit(full=True)
-                last_full = last_frame = now
+                last_full = last_frame = time.perf_counter()
             elif now - last_frame >= FRAME_SECONDS:
                 self._emit(full=False)
                 last_frame = now
@@ -155,11 +157,19 @@ class Session:
                     break
         self.chunk = int(max(1, min(target, 2 * self.chunk)))
 
+    def _full_interval(self) -> float:
+        """Seconds between full snapshots while playing: FULL_SECONDS, or longer where they are
+        slow (a CPU), so drawing never costs training more than FULL_SHARE of its speed."""
+        return max(FULL_SECONDS, self._full_seconds / FULL_SHARE)
+
     def _emit(self, full: bool) -> None:
         """A full snapshot, or just what changed since the last one (a Frame): the rest of an
         in-between snapshot is the last full one's, so it need not cross the pipe again."""
         assert self.trainer is not None
+        start = time.perf_counter()
         snapshot: Snapshot = self.trainer.snapshot(full=full)
+        if full:
+            self._full_seconds = time.perf_counter() - start
         if full or self._last_full is None or snapshot.metrics is not self._last_full.metrics:
             self._last_full = snapshot
             self.outbox(Event("snapshot", snapshot))

@@ -30,7 +30,7 @@ from torch.func import functional_call
 
 from models import fields, regularizers
 from models.config import ConfigError, TrainConfig
-from models.metrics import PROTOCOL_SAMPLES, mode_metrics, sliced_w1
+from models.metrics import PROTOCOL_SAMPLES, SlicedW1, mode_metrics
 from models.networks import DiracDiscriminator, DiracGenerator, Discriminator, Generator
 from models.objectives import Objective
 from models.optimizers import Lookahead, make_optimizer, retune
@@ -176,6 +176,7 @@ class Trainer:
         self.target: Target = target.to(self.device)
         fixed = torch.Generator(self.device).manual_seed(cfg.training.seed + _SEED_FIXED)
         self._reference_real = self.target.sample(PROTOCOL_SAMPLES, fixed)
+        self._w1 = SlicedW1(self._reference_real)
         self._probe_real = self.target.sample(cfg.training.batch, fixed)
         self._bounds = view_bounds(cfg, self.target)
 
@@ -619,7 +620,7 @@ class Trainer:
             high_quality=modes.high_quality,
             reverse_kl=modes.reverse_kl,
             dominant_mode=modes.dominant_mode,
-            w1=sliced_w1(metric_fake, self._reference_real),
+            w1=self._w1(metric_fake),
         )
         return metrics
 

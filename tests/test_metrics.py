@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from models.config import TargetConfig
-from models.metrics import mode_metrics, sliced_w1
+from models.metrics import SlicedW1, mode_metrics, sliced_w1
 from models.targets import build_target
 
 RING = build_target(TargetConfig(kind="ring", modes=8, radius=2.0, std=0.02))
@@ -58,3 +59,7 @@ def test_sliced_w1_is_zero_on_itself_and_measures_a_shift() -> None:
     # mean over directions of |cos(angle)| for a unit shift is 2/pi
     assert math.isclose(shifted, 2 / math.pi, rel_tol=0.02)
     assert math.isnan(sliced_w1(x[:0], x))
+    against_ring = SlicedW1(x)
+    assert against_ring(x + torch.tensor([1.0, 0.0])) == shifted  # reference sorted once
+    with pytest.raises(ValueError):
+        against_ring(x[:100])
