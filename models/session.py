@@ -21,7 +21,7 @@ from models.snapshot import DiracState, Snapshot
 from models.trainer import Trainer
 
 CHUNK_SECONDS = 0.01  # training between command checks: the control latency floor
-FRAME_SECONDS = 1 / 45  # in-between snapshots (samples only, 0.25 ms each): smooth animation
+FRAME_SECONDS = 1 / 60  # in-between snapshots (samples only, 0.3 ms each): smooth animation
 FULL_SECONDS = 1 / 8  # full snapshots (surface, field, metrics) at most this often...
 FULL_SHARE = 0.07  # ...and taking at most this share of the time (13-20 ms each on one CPU thread)
 
