@@ -2,8 +2,9 @@
 
 Measures frames drawn per second, training iterations per second while drawing, the ratio to
 headless training of the same scene in the same process (one torch thread, as the worker
-uses; in slices alternating with the GUI's), the time from a control change to the first drawn snapshot that reflects it, and the
-steady-state frames/s of a 1280x720 MP4 export of the default scene.
+uses; in slices alternating with the GUI's), the time from a control change to the first
+drawn snapshot that reflects it, and the steady-state frames/s of a 1280x720 MP4 export of
+the default scene.
 """
 
 from __future__ import annotations
