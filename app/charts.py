@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 
-from app.views import cache_static_items, style_axes
+from app.views import LEGEND_BRUSH, cache_static_items, style_axes
 
 BLUE, ORANGE, GREEN, RED, PURPLE = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"
 
@@ -46,7 +46,7 @@ CHARTS = (
     Chart(
         "Modes covered",
         "modes",
-        (Series("modes_covered", "covered", PURPLE), Series("modes_total", "of", "#999999")),
+        (Series("modes_covered", "covered", PURPLE), Series("modes_total", "all modes", "#999999")),
     ),
     Chart("Sliced W1 to target", "W1", (Series("w1", "W1", BLUE),)),
     Chart("Dirac distance", "|(theta, psi)|", (Series("distance", "distance", BLUE),)),
@@ -124,7 +124,7 @@ class ChartsView(pg.GraphicsLayoutWidget):
             plot.showGrid(x=True, y=True, alpha=0.2)
             for axis in ("bottom", "left"):
                 plot.getAxis(axis).enableAutoSIPrefix(False)
-            plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
+            plot.addLegend(offset=(-4, 4), labelTextSize="8pt", brush=LEGEND_BRUSH)
             if chart.log_y:
                 plot.setLogMode(y=True)
             if first is None:
@@ -154,6 +154,7 @@ class ChartsView(pg.GraphicsLayoutWidget):
                 self.curves[series.key].setPen(pg.mkPen(series.colour, width=width))
         for plot in self.plots.values():
             style_axes(plot, on)
+            plot.legend.setLabelTextSize("12pt" if on else "8pt")
 
     def set_dirac(self, dirac: bool) -> None:
         """Dirac scenes chart the distance to equilibrium instead of modes and W1."""

@@ -17,6 +17,9 @@ from models.snapshot import Snapshot
 # White backgrounds read well on projectors and slides; no antialiasing keeps painting cheap.
 # Set here, where every view is defined, so the window and exported frames look the same.
 pg.setConfigOptions(background="w", foreground="k", antialias=False)
+# Legends sit over the curves: a translucent white box keeps their text readable and the
+# curves behind it visible.
+LEGEND_BRUSH = pg.mkBrush(255, 255, 255, 170)
 
 REAL_BRUSH = pg.mkBrush(31, 119, 180, 170)
 FAKE_BRUSH = pg.mkBrush(255, 127, 14, 200)
@@ -81,7 +84,7 @@ class SampleView(pg.PlotWidget):
         self.setTitle("Samples, D(x) and the generator's gradient field")
         self.showGrid(x=False, y=False)
         plot = self.getPlotItem()
-        self.legend = plot.addLegend(offset=(8, 8))
+        self.legend = plot.addLegend(offset=(8, 8), brush=LEGEND_BRUSH)
         self.image = pg.ImageItem(axisOrder="col-major")
         plot.addItem(self.image)
         self.surface_map = pg.colormap.get("CET-D1")
@@ -126,6 +129,7 @@ class SampleView(pg.PlotWidget):
         self.arrows.setPen(pg.mkPen(20, 20, 20, 200, width=scale))
         self.manifold.setPen(pg.mkPen(44, 160, 44, 150, width=scale))
         style_axes(self.getPlotItem(), on)
+        self.legend.setLabelTextSize("14pt" if on else "9pt")
 
     # ------------------------------------------------------------------ layers
     def set_layer(self, name: str, visible: bool) -> None:
