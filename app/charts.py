@@ -51,6 +51,8 @@ CHARTS = (
     Chart("Sliced W1 to target", "W1", (Series("w1", "W1", BLUE),)),
     Chart("Dirac distance", "|(theta, psi)|", (Series("distance", "distance", BLUE),)),
 )
+CHART_BY_TITLE = {chart.title: chart for chart in CHARTS}
+MODES_CHART, DIRAC_CHART = "Modes covered", "Dirac distance"
 
 
 class SparseLogAxis(pg.AxisItem):
@@ -114,11 +116,15 @@ class ChartsView(pg.GraphicsLayoutWidget):
         self.cursors: list[pg.InfiniteLine] = []
         self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         first: pg.PlotItem | None = None
-        for index, chart in enumerate(CHARTS):
+        # the Dirac chart takes the modes chart's cell when shown (set_dirac), so no cell of
+        # the grid is ever left empty
+        in_grid = [chart for chart in CHARTS if chart.title != DIRAC_CHART]
+        self._swap_cell = divmod(in_grid.index(CHART_BY_TITLE[MODES_CHART]), columns)
+        for chart in CHARTS:
             axes = {"left": SparseLogAxis(orientation="left")} if chart.log_y else None
-            plot = self.addPlot(
-                row=index // columns, col=index % columns, title=chart.title, axisItems=axes
-            )
+            plot = pg.PlotItem(title=chart.title, axisItems=axes)
+            if chart in in_grid:
+                self.addItem(plot, *divmod(in_grid.index(chart), columns))
             plot.setLabel("bottom", "step")
             plot.setLabel("left", chart.y_label)
             plot.showGrid(x=True, y=True, alpha=0.2)
@@ -141,7 +147,7 @@ class ChartsView(pg.GraphicsLayoutWidget):
             self.plots[chart.title] = plot
         self.readout = pg.LabelItem(justify="left")
         if interactive:
-            rows = -(-len(CHARTS) // columns)
+            rows = -(-len(in_grid) // columns)
             self.addItem(self.readout, row=rows, col=0, colspan=columns)
             self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         cache_static_items(self)
@@ -157,9 +163,16 @@ class ChartsView(pg.GraphicsLayoutWidget):
             plot.legend.setLabelTextSize("12pt" if on else "8pt")
 
     def set_dirac(self, dirac: bool) -> None:
-        """Dirac scenes chart the distance to equilibrium instead of modes and W1."""
-        self.plots["Dirac distance"].setVisible(dirac)
-        self.plots["Modes covered"].setVisible(not dirac)
+        """Dirac scenes chart the distance to equilibrium where the others chart modes."""
+        shown = self.plots[DIRAC_CHART if dirac else MODES_CHART]
+        hidden = self.plots[MODES_CHART if dirac else DIRAC_CHART]
+        layout = self.ci
+        if hidden in layout.items:
+            layout.removeItem(hidden)
+        if shown not in layout.items:
+            layout.addItem(shown, *self._swap_cell)
+        hidden.setVisible(False)
+        shown.setVisible(True)
 
     def fix_step_range(self, last_step: int) -> None:
         """Fix the (linked) step axes at 0..last_step: curves grow left to right instead of

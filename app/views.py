@@ -268,6 +268,11 @@ class PhasePortrait(pg.PlotWidget):
         for item in (self.flow, self.path, self.equilibrium, self.point):
             self.addItem(item)
         cache_static_items(self)
+        for axis in ("bottom", "left"):
+            self.getAxis(axis).enableAutoSIPrefix(False)
+        # the field's square until the first snapshot (seconds away); auto-range then follows
+        # the trajectory, even one that spirals out
+        self.setRange(xRange=(-2.0, 2.0), yRange=(-2.0, 2.0), disableAutoRange=False)
         self._theta: list[float] = []
         self._psi: list[float] = []
 

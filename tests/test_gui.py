@@ -131,6 +131,14 @@ def test_dirac_scene_shows_phase_portrait(qtbot, window: MainWindow) -> None:  #
     qtbot.waitUntil(lambda: len(window.phase_view._theta) >= 2, timeout=5000)
     assert window.phase_view.isVisible()
     assert len(window.phase_view.flow.getData()[0]) == 6 * 21 * 21
+    # the distance chart takes the modes chart's cell: no empty cell in the grid
+    grid = window.charts.ci
+    dirac, modes = window.charts.plots["Dirac distance"], window.charts.plots["Modes covered"]
+    assert dirac.isVisible() and dirac in grid.items and modes not in grid.items
+    assert grid.getItem(1, 0) is dirac
+    window.load_scene(resolve("ring_collapse"))
+    qtbot.waitUntil(lambda: window._latest.dirac is None, timeout=5000)
+    assert grid.getItem(1, 0) is modes and dirac not in grid.items and not dirac.isVisible()
 
 
 def test_save_then_open_round_trips_the_controls(
