@@ -91,7 +91,11 @@ class Lookahead:
     Metz et al. unroll D with D's own optimizer, so the unroll starts from the optimizer's
     current state (Adam's moments, RMSprop's square average) and takes steps of the same size
     D's real updates take. Plain SGD steps at Adam's learning rate would barely move D, and the
-    unroll would show G nothing."""
+    unroll would show G nothing.
+
+    Parameters, gradients and state are single flat vectors (see `flatten`): an update is then
+    a dozen tensor ops instead of a dozen per parameter tensor, which more than halves the cost
+    of the double backward pass through the unroll."""
 
     def __init__(self, optimizer: torch.optim.Optimizer, params: list[torch.Tensor]) -> None:
         group = optimizer.param_groups[0]
@@ -102,34 +106,36 @@ class Lookahead:
         self._eps = float(group.get("eps", 1e-8))
         states = [optimizer.state.get(p, {}) for p in params]
         self._step = float(states[0]["step"]) if states and "step" in states[0] else 0.0
-        self._avg = [_state_or_zeros(s, "exp_avg", p) for s, p in zip(states, params, strict=True)]
         square_key = "exp_avg_sq" if self._kind == "adam" else "square_avg"
-        self._sq = [_state_or_zeros(s, square_key, p) for s, p in zip(states, params, strict=True)]
+        self._avg = _flat_state(states, "exp_avg", params)
+        self._sq = _flat_state(states, square_key, params)
 
-    def step(
-        self, params: list[torch.Tensor], grads: tuple[torch.Tensor, ...]
-    ) -> list[torch.Tensor]:
-        """The parameters after one update with `grads`, differentiable w.r.t. both."""
+    def step(self, params: torch.Tensor, grads: torch.Tensor) -> torch.Tensor:
+        """The flat parameters after one update with flat `grads`, differentiable w.r.t. both."""
         if self._kind == "sgd":
-            return [p - self._lr * g for p, g in zip(params, grads, strict=True)]
+            return params - self._lr * grads
         if self._kind == "rmsprop":
-            alpha = self._alpha
-            self._sq = [
-                alpha * v + (1 - alpha) * g * g for v, g in zip(self._sq, grads, strict=True)
-            ]
-            return [
-                p - self._lr * g / (s.sqrt() + self._eps)
-                for p, g, s in zip(params, grads, self._sq, strict=True)
-            ]
+            self._sq = self._alpha * self._sq + (1 - self._alpha) * grads * grads
+            return params - self._lr * grads / (self._sq.sqrt() + self._eps)
         beta1, beta2 = self._betas
         self._step += 1
-        self._avg = [beta1 * m + (1 - beta1) * g for m, g in zip(self._avg, grads, strict=True)]
-        self._sq = [beta2 * v + (1 - beta2) * g * g for v, g in zip(self._sq, grads, strict=True)]
+        self._avg = beta1 * self._avg + (1 - beta1) * grads
+        self._sq = beta2 * self._sq + (1 - beta2) * grads * grads
         fix1, fix2 = 1 - beta1**self._step, 1 - beta2**self._step
-        return [
-            p - self._lr * (m / fix1) / ((v / fix2 + 1e-30).sqrt() + self._eps)
-            for p, m, v in zip(params, self._avg, self._sq, strict=True)
-        ]
+        return params - self._lr * (self._avg / fix1) / (
+            (self._sq / fix2 + 1e-30).sqrt() + self._eps
+        )
+
+
+def flatten(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """One flat vector of all the tensors, in order (differentiable)."""
+    return torch.cat([t.reshape(-1) for t in tensors])
+
+
+def unflatten(flat: torch.Tensor, like: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Views of `flat` shaped like `like` (the inverse of `flatten`, differentiable)."""
+    pieces = flat.split([t.numel() for t in like])
+    return [piece.view(t.shape) for piece, t in zip(pieces, like, strict=True)]
 
 
 def _kind_of(optimizer: torch.optim.Optimizer) -> OptimizerKind:
@@ -140,6 +146,12 @@ def _kind_of(optimizer: torch.optim.Optimizer) -> OptimizerKind:
     return "sgd"
 
 
-def _state_or_zeros(state: dict, key: str, param: torch.Tensor) -> torch.Tensor:
-    value = state.get(key)
-    return torch.zeros_like(param) if value is None else value.detach()
+def _flat_state(states: list[dict], key: str, params: list[torch.Tensor]) -> torch.Tensor:
+    """One optimizer state entry of every parameter, flat; zeros where there is none yet."""
+    values = [state.get(key) for state in states]
+    return flatten(
+        [
+            torch.zeros_like(p) if v is None else v.detach()
+            for v, p in zip(values, params, strict=True)
+        ]
+    )

@@ -33,7 +33,7 @@ from models.config import ConfigError, TrainConfig
 from models.metrics import PROTOCOL_SAMPLES, SlicedW1, mode_metrics
 from models.networks import DiracDiscriminator, DiracGenerator, Discriminator, Generator
 from models.objectives import Objective
-from models.optimizers import Lookahead, make_optimizer, retune
+from models.optimizers import Lookahead, flatten, make_optimizer, retune, unflatten
 from models.snapshot import DiracState, Snapshot, frozen_array, frozen_metrics
 from models.targets import Target, build_target, view_bounds
 
@@ -392,17 +392,21 @@ class Trainer:
         if steps == 0:
             return self.D
         names = [name for name, _ in self.D.named_parameters()]
-        params = [p.detach().requires_grad_(True) for p in self._d_params]
+        flat = flatten([p.detach() for p in self._d_params]).requires_grad_(True)
         lookahead = Lookahead(self.opt_d, self._d_params)
         objective = Objective(self._config.training.loss)
         std = self._noise_std()
+
+        def with_weights(flat_weights: torch.Tensor) -> Callable[..., torch.Tensor]:
+            weights = unflatten(flat_weights, self._d_params)
+            return partial(_functional, self.D, dict(zip(names, weights, strict=True)))
+
         for _ in range(steps):
             real = self._noisy(self.target.sample(fake.shape[0], self._rng), std)
-            unrolled = partial(_functional, self.D, dict(zip(names, params, strict=True)))
-            loss = objective.d_loss(*self._score_pair(unrolled, real, self._noisy(fake, std)))
-            grads = torch.autograd.grad(loss, params, create_graph=True)
-            params = lookahead.step(params, grads)
-        return partial(_functional, self.D, dict(zip(names, params, strict=True)))
+            scores = self._score_pair(with_weights(flat), real, self._noisy(fake, std))
+            (grads,) = torch.autograd.grad(objective.d_loss(*scores), flat, create_graph=True)
+            flat = lookahead.step(flat, grads)
+        return with_weights(flat)
 
     def _g_step(self, fake: torch.Tensor | None) -> torch.Tensor:
         if fake is None:
