@@ -1,7 +1,11 @@
 """The scene library: every shipped claim is measured, and every fix beats its failure.
 
 Claims live in each scene's [[checks]]; fast ones run by default, all of them with
-`pytest -m slow` (CI). Per-seed calibration figures: `ganscope calibrate`.
+`pytest -m slow` (CI runs both). Per-seed calibration figures: `ganscope calibrate`.
+
+The slow tests come first in this file on purpose: pytest runs them in file order, so when both
+kinds run (CI), each scene trains once, to its longest claim, and the fast checks read the
+first rows of that run.
 """
 
 from __future__ import annotations
@@ -62,16 +66,6 @@ def test_every_target_shape_has_a_sandbox() -> None:
     assert {"ring", "grid", "spiral", "moons", "points", "dirac"} <= kinds
 
 
-@pytest.mark.parametrize("name", sorted(s.name for s in LESSONS))
-def test_fast_claims_hold(name: str) -> None:
-    scene = SCENES[name]
-    fast = [c for c in scene.config.checks if c.fast]
-    rows = rows_for(scene, steps_needed(fast))
-    for check in fast:
-        outcome = evaluate(check, rows)
-        assert outcome.passed, f"{name}: {outcome.describe()}"
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(s.name for s in LESSONS))
 def test_every_claim_holds(name: str) -> None:
@@ -94,6 +88,16 @@ def test_fix_beats_its_failure_on_the_fix_claim(name: str) -> None:
     assert not all(o.passed for o in outcomes), (
         f"{failure.name} also meets {name}'s claims: " + "; ".join(o.describe() for o in outcomes)
     )
+
+
+@pytest.mark.parametrize("name", sorted(s.name for s in LESSONS))
+def test_fast_claims_hold(name: str) -> None:
+    scene = SCENES[name]
+    fast = [c for c in scene.config.checks if c.fast]
+    rows = rows_for(scene, steps_needed(fast))
+    for check in fast:
+        outcome = evaluate(check, rows)
+        assert outcome.passed, f"{name}: {outcome.describe()}"
 
 
 def test_vanishing_gradient_ratio_is_below_a_tenth() -> None:
