@@ -50,9 +50,14 @@ CHARTS = (
     ),
     Chart("Sliced W1 to target", "W1", (Series("w1", "W1", BLUE),)),
     Chart("Dirac distance", "|(theta, psi)|", (Series("distance", "distance", BLUE),)),
+    Chart(
+        "D weights pinned at ±c",
+        "fraction",
+        (Series("d_weights_at_clip", "at ±c (1%)", RED),),
+    ),
 )
 CHART_BY_TITLE = {chart.title: chart for chart in CHARTS}
-MODES_CHART, DIRAC_CHART = "Modes covered", "Dirac distance"
+MODES_CHART, DIRAC_CHART, CLIP_CHART = "Modes covered", "Dirac distance", "D weights pinned at ±c"
 
 
 class SparseLogAxis(pg.AxisItem):
@@ -117,9 +122,11 @@ class ChartsView(pg.GraphicsLayoutWidget):
         self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         first: pg.PlotItem | None = None
         # the Dirac chart takes the modes chart's cell when shown (set_dirac), so no cell of
-        # the grid is ever left empty
-        in_grid = [chart for chart in CHARTS if chart.title != DIRAC_CHART]
+        # the grid is ever left empty; the clipping chart fills the cell after the last chart
+        # while the metrics say D's weights are clipped
+        in_grid = [chart for chart in CHARTS if chart.title not in (DIRAC_CHART, CLIP_CHART)]
         self._swap_cell = divmod(in_grid.index(CHART_BY_TITLE[MODES_CHART]), columns)
+        self._clip_cell = divmod(len(in_grid), columns)
         for chart in CHARTS:
             axes = {"left": SparseLogAxis(orientation="left")} if chart.log_y else None
             plot = pg.PlotItem(title=chart.title, axisItems=axes)
@@ -151,7 +158,10 @@ class ChartsView(pg.GraphicsLayoutWidget):
             self.addItem(self.readout, row=rows, col=0, colspan=columns)
             self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         cache_static_items(self)
+        self.plots[CLIP_CHART].setYRange(0, 1, padding=0.05)
+        self.plots[CLIP_CHART].enableAutoRange(y=False)
         self.set_dirac(False)
+        self._show_clip_chart(False)
 
     def set_presenter(self, on: bool) -> None:
         width = 4 if on else 2
@@ -173,6 +183,14 @@ class ChartsView(pg.GraphicsLayoutWidget):
             layout.addItem(shown, *self._swap_cell)
         hidden.setVisible(False)
         shown.setVisible(True)
+
+    def _show_clip_chart(self, shown: bool) -> None:
+        plot = self.plots[CLIP_CHART]
+        if shown and plot not in self.ci.items:
+            self.ci.addItem(plot, *self._clip_cell)
+        elif not shown and plot in self.ci.items:
+            self.ci.removeItem(plot)
+        plot.setVisible(shown)
 
     def fix_step_range(self, last_step: int) -> None:
         """Fix the (linked) step axes at 0..last_step: curves grow left to right instead of
@@ -200,6 +218,7 @@ class ChartsView(pg.GraphicsLayoutWidget):
             if key.startswith("grad_norm"):
                 values = np.maximum(values, 1e-12)
             curve.setData(steps, values, connect="finite")
+        self._show_clip_chart(bool(np.isfinite(self.history.column("d_weights_at_clip")).any()))
 
     def add_marker(self, step: int, text: str) -> None:
         """A labelled vertical line at `step` on every chart: cause and effect, pointed at."""

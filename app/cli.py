@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from models.config import ConfigError
+from models.metric_keys import CONTRACT_KEYS, DIRAC_KEYS
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 _FIRST_SENTENCE = re.compile(r"(?<!\bal)\.\s")  # a full stop, but not the one in "et al."
@@ -172,7 +173,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         report.update(scene=scene.name, seed=config.training.seed, diverged=trainer.diverged)
         print(json.dumps(report))
     else:
-        keys = [k for k in (*run.CONTRACT_KEYS, *run.DIRAC_KEYS) if k in final]
+        keys = [k for k in (*CONTRACT_KEYS, *DIRAC_KEYS) if k in final]
         print("  ".join(f"{k}={final[k]:.4g}" for k in keys))
     return EXIT_FAILED if trainer.diverged else EXIT_OK
 

@@ -119,6 +119,7 @@ class SampleView(pg.PlotWidget):
         self._last: Snapshot | None = None
         self._shown_real: np.ndarray | None = None
         self._shown_map: pg.ColorMap | None = None
+        self._shown_label = ""
         self._shown_metrics: object = None
         self._apply_visibility()
 
@@ -193,13 +194,18 @@ class SampleView(pg.PlotWidget):
 
     def _draw_background(self, snap: Snapshot) -> None:
         if "surface" in self.layers:
-            center = snap.surface_center
+            surface, label, center = snap.surface, snap.surface_label, snap.surface_center
+            if center is None:
+                # A WGAN critic's score is defined up to a constant: show it relative to its
+                # median, so the colours (and short colour-bar labels) follow its shape.
+                surface = surface - np.nanmedian(surface)
+                label, center = f"{label} − median", 0.0
             if center == 0.5:
                 levels = (0.0, 1.0)
             else:
-                reach = float(np.nanmax(np.abs(snap.surface - center))) or 1.0
+                reach = float(np.nanmax(np.abs(surface - center))) or 1.0
                 levels = (center - reach, center + reach)
-            self._show_image(snap.surface, self.surface_map, snap.surface_label, levels)
+            self._show_image(surface, self.surface_map, label, levels)
         elif "magnitude" in self.layers:
             log_magnitude = np.log10(np.maximum(snap.field_magnitude, 1e-8))
             self._show_image(log_magnitude, self.magnitude_map, "log10 |dL_G/dx|", (-4.0, 1.0))
@@ -210,6 +216,8 @@ class SampleView(pg.PlotWidget):
         if cmap is not self._shown_map:
             self._shown_map = cmap
             self.colorbar.setColorMap(cmap)
+        if label != self._shown_label:
+            self._shown_label = label
             self.colorbar.setLabel("left", label)
         self.image.setImage(data, levels=levels)
         # After setImage, always: the rect maps the image's pixels (pyqtgraph needs the image

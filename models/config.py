@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from models.metric_keys import MetricKey
+
 SCHEMA_VERSION = 1
 
 TargetKind = Literal["ring", "grid", "spiral", "moons", "gaussians", "points", "dirac"]
@@ -176,7 +178,7 @@ class CheckConfig(_Section):
     """
 
     steps: int = Field(1000, ge=1, le=10**6)
-    metric: str = "modes_covered"
+    metric: MetricKey = "modes_covered"
     op: Literal["<=", ">=", "<", ">"] = ">="
     value: float = 0.0
     aggregate: Literal["at", "max", "min", "distinct"] = "at"

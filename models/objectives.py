@@ -60,8 +60,9 @@ class Objective:
         return torch.sigmoid(score) if self.probabilistic else score
 
     @property
-    def display_center(self) -> float:
-        """The neutral value of `display`: where D cannot tell real from fake."""
+    def display_center(self) -> float | None:
+        """The neutral value of `display`: where D cannot tell real from fake. None for the
+        WGAN critics, whose score means nothing up to a constant (only its slopes do)."""
         if self.probabilistic or self.kind == "lsgan":
             return 0.5
-        return 0.0
+        return None if self.kind in ("wgan", "wgan-gp") else 0.0

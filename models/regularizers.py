@@ -50,3 +50,14 @@ def clip_weights(parameters: list[torch.Tensor], limit: float) -> None:
     """WGAN's Lipschitz hack: clamp every critic weight to [-limit, limit]."""
     torch._foreach_clamp_min_(parameters, -limit)
     torch._foreach_clamp_max_(parameters, limit)
+
+
+@torch.no_grad()
+def share_at_limit(parameters: list[torch.Tensor], limit: float) -> float:
+    """Fraction of the entries in the top 1% of [0, limit] in magnitude: the weights clipping
+    has pinned. (An unclipped initial weight beyond the limit is not counted: nothing pinned
+    it yet.) The more are pinned, the closer the critic is to a fixed, nearly linear function."""
+    pinned = sum(
+        int(((p.abs() >= 0.99 * limit) & (p.abs() <= limit * (1 + 1e-6))).sum()) for p in parameters
+    )
+    return pinned / sum(p.numel() for p in parameters)

@@ -7,28 +7,9 @@ import io
 import math
 from collections.abc import Callable, Mapping, Sequence
 
+from models.metric_keys import CONTRACT_KEYS, DIRAC_KEYS
 from models.snapshot import Snapshot
 from models.trainer import Trainer
-
-# Metric columns of CSV exports and `ganscope train --json`, in this order (a contract).
-CONTRACT_KEYS = (
-    "step",
-    "d_loss",
-    "g_loss",
-    "d_real",
-    "d_fake",
-    "grad_norm_g",
-    "grad_norm_d",
-    "modes_covered",
-    "modes_total",
-    "high_quality",
-    "reverse_kl",
-    "dominant_mode",
-    "w1",
-    "wall_s",
-    "steps_per_s",
-)
-DIRAC_KEYS = ("theta", "psi", "distance")
 
 
 def default_log_every(steps: int) -> int:

@@ -66,7 +66,9 @@ class Snapshot:
     fake: np.ndarray  # (N, 2) generated from a fixed latent batch, so points move smoothly
     real: np.ndarray  # (N, 2)
     surface: np.ndarray  # (R, R) D's output shown as 'D(x)'
-    surface_center: float  # the neutral value of `surface` (0.5 probability, 0 critic)
+    # the neutral value of `surface`: 0.5 probability, 0 hinge score, None for a WGAN critic
+    # (a score defined up to a constant)
+    surface_center: float | None
     surface_label: str
     field: np.ndarray  # (A, A, 2) -dL_G/dx at an arrow grid over `bounds`
     field_magnitude: np.ndarray  # (R, R) |dL_G/dx|

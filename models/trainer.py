@@ -600,6 +600,7 @@ class Trainer:
             "d_loss": d_loss,
             "g_loss": g_loss,
             **probe,
+            "d_weights_at_clip": self._weights_at_clip(),
             "wall_s": elapsed,
             "steps_per_s": self._steps_timed / elapsed if elapsed > 0 else 0.0,
         }
@@ -627,6 +628,10 @@ class Trainer:
             w1=self._w1(metric_fake),
         )
         return metrics
+
+    def _weights_at_clip(self) -> float:
+        clip = self._config.regularization.weight_clip
+        return regularizers.share_at_limit(self._d_params, clip) if clip > 0 else math.nan
 
     def _dirac_point(self) -> tuple[float, float]:
         return float(self.G.theta.detach()), float(self.D.psi.detach())

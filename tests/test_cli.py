@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from models.run import CONTRACT_KEYS
+from models.metric_keys import CONTRACT_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,7 @@ from app.cli import main
 from app.export.files import TEMP_MARK, Mp4Sink
 from app.export.options import ExportError, build_options, frame_steps
 from app.export.run import ExportCancelled, export_scene
-from models.run import CONTRACT_KEYS
+from models.metric_keys import CONTRACT_KEYS
 from scenes.loader import resolve
 
 pytestmark = pytest.mark.usefixtures("qapp")

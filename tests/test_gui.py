@@ -145,6 +145,24 @@ def test_dirac_scene_shows_phase_portrait(qtbot, window: MainWindow) -> None:  #
     assert grid.getItem(1, 0) is modes and dirac not in grid.items and not dirac.isVisible()
 
 
+def test_clipping_chart_shows_only_while_d_is_clipped(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    clip_chart, grid = window.charts.plots["D weights pinned at ±c"], window.charts.ci
+    assert clip_chart not in grid.items and not clip_chart.isVisible()
+    window.load_scene(resolve("wgan_clipping"))
+    window.worker.step_once(5)
+    qtbot.waitUntil(lambda: grid.getItem(1, 2) is clip_chart, timeout=ENGINE_START_MS)
+    assert clip_chart.isVisible()
+    pinned = window.charts.history.column("d_weights_at_clip")
+    assert 0 <= pinned[-1] <= 1
+    # a WGAN critic's score means nothing up to a constant: colours centre on its median
+    low, high = window.sample_view.colorbar.levels()
+    assert low == pytest.approx(-high)
+    assert np.median(window.sample_view.image.image) == pytest.approx(0, abs=1e-3 * high)
+    window.load_scene(resolve("sandbox_ring"))
+    qtbot.waitUntil(lambda: clip_chart not in grid.items, timeout=5000)
+    assert not clip_chart.isVisible()
+
+
 def test_save_then_open_round_trips_the_controls(
     qtbot,
     window: MainWindow,

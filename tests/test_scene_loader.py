@@ -92,6 +92,13 @@ def test_error_names_the_key_and_allowed_values() -> None:
     assert "generator.width" in text and "trainig: unknown key" in text
 
 
+def test_a_check_on_an_unknown_metric_names_the_allowed_metrics() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_scene_text('[[checks]]\nmetric = "mode_covered"\n')
+    text = str(info.value)
+    assert "checks[0].metric" in text and "'modes_covered'" in text and "'w1'" in text
+
+
 def test_huge_and_unicode_values(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         parse_scene_text("[training]\nbatch = 99999999999999999\n")

@@ -93,7 +93,15 @@ def test_weight_clipping_keeps_every_critic_weight_in_range(small: Small) -> Non
         small(training={"loss": "wgan", "lr_d": 0.05}, regularization={"weight_clip": 0.01})
     )
     trainer.step(5)
-    assert max(float(p.detach().abs().max()) for p in trainer.D.parameters()) <= 0.01 + 1e-7
+    weights = torch.cat([p.detach().flatten() for p in trainer.D.parameters()])
+    assert float(weights.abs().max()) <= 0.01 + 1e-7
+    pinned = float((weights.abs() >= 0.0099).float().mean())
+    assert trainer.snapshot().metrics["d_weights_at_clip"] == pytest.approx(pinned)
+    assert 0 < pinned < 1
+
+
+def test_pinned_weights_metric_is_undefined_without_clipping(small: Small) -> None:
+    assert math.isnan(Trainer(small()).snapshot().metrics["d_weights_at_clip"])
 
 
 def test_packing_feeds_d_groups_of_m_samples(small: Small) -> None:
