@@ -8,9 +8,10 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
     QCheckBox,
     QComboBox,
@@ -97,6 +98,16 @@ class SceneBrowser(QWidget):
         if info.fix:
             html += f"<p><b>Fix:</b> {info.fix}</p>"
         self.story.setHtml(html)
+
+
+class SpaceIsPlay(QObject):
+    """Number fields never need a space, so Space reaches the play/pause shortcut even while one
+    has focus (Qt offers printable keys to text fields first): type a seed, press Space, it runs."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            return event.key() == Qt.Key.Key_Space  # filtered, not accepted: the shortcut fires
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -288,6 +299,9 @@ class MainWindow(QMainWindow):
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(handler)
             self.shortcuts.append(shortcut)
+        self._space_is_play = SpaceIsPlay(self)
+        for box in self.findChildren(QAbstractSpinBox):
+            box.installEventFilter(self._space_is_play)
 
     # ------------------------------------------------------------------ actions
     def worker_toggle(self) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QMessageBox, QPushButton
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QMessageBox, QPushButton
 
 from app.main_window import MainWindow
 from app.worker import ChangeResult
@@ -62,6 +62,17 @@ def test_play_draws_every_view_and_pause_stops(qtbot, window: MainWindow) -> Non
     step = window._latest.step
     qtbot.wait(200)  # paused: nothing more may arrive (a negative check needs a wait)
     assert window._latest.step == step
+
+
+@pytest.mark.parametrize("field", ["seed", "learning rate"])
+def test_space_plays_while_a_number_field_has_focus(qtbot, window: MainWindow, field: str) -> None:  # type: ignore[no-untyped-def]
+    box = window.seed if field == "seed" else window.controls.findChildren(QDoubleSpinBox)[0]
+    box.setFocus()
+    with qtbot.waitSignal(window.worker.playing_changed, timeout=5000) as playing:
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert playing.args == [True]
+    with qtbot.waitSignal(window.worker.playing_changed, timeout=5000):
+        window.worker_toggle()
 
 
 def test_step_key_runs_one_iteration(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
