@@ -14,8 +14,8 @@ from typing import Any
 import torch
 
 from models.config import TrainConfig, parse_config
+from models.engine import Trainer
 from models.reference import ReferenceLoop
-from models.trainer import Trainer
 
 SMALL = {
     "training": {"batch": 256},

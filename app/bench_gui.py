@@ -30,7 +30,7 @@ class _Headless:
     in slices interleaved with the GUI's."""
 
     def __init__(self) -> None:
-        from models.trainer import Trainer
+        from models.engine import Trainer
 
         self._trainer = Trainer(resolve(SCENE).config)
         self.steps, self.seconds = 0, 0.0

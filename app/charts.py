@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 
 from app.views import LEGEND_BRUSH, cache_static_items, style_axes
+from models.history import COLUMNS, Marker, MetricHistory
 
 BLUE, ORANGE, GREEN, RED, PURPLE = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"
 
@@ -74,39 +75,6 @@ class SparseLogAxis(pg.AxisItem):
         return keep
 
 
-class MetricHistory:
-    """Growing columns of metrics, one row per full snapshot (amortised O(1) appends)."""
-
-    def __init__(self, keys: tuple[str, ...]) -> None:
-        self.keys = ("step", *keys)
-        self._data = np.full((256, len(self.keys)), np.nan)
-        self.size = 0
-
-    def append(self, metrics: Mapping[str, float]) -> bool:
-        """Add a row; False (and nothing added) if it repeats the last row's step."""
-        step = float(metrics.get("step", math.nan))
-        if self.size and self._data[self.size - 1, 0] == step:
-            return False
-        if self.size == self._data.shape[0]:
-            self._data = np.concatenate([self._data, np.full_like(self._data, np.nan)])
-        self._data[self.size] = [float(metrics.get(k, math.nan)) for k in self.keys]
-        self.size += 1
-        return True
-
-    def column(self, key: str) -> np.ndarray:
-        return self._data[: self.size, self.keys.index(key)]
-
-    def clear(self) -> None:
-        self.size = 0
-
-    def value_at(self, step: float) -> dict[str, float]:
-        """The row nearest to `step`."""
-        if not self.size:
-            return {}
-        index = int(np.argmin(np.abs(self.column("step") - step)))
-        return dict(zip(self.keys, self._data[index], strict=True))
-
-
 class ChartsView(pg.GraphicsLayoutWidget):
     """The metric charts, x axes linked; hover shows every value at that step."""
 
@@ -114,12 +82,13 @@ class ChartsView(pg.GraphicsLayoutWidget):
         """columns: charts per row; interactive: hover readout under the charts (off for
         exported frames, where nobody can hover)."""
         super().__init__()
-        keys = tuple(s.key for chart in CHARTS for s in chart.series)
-        self.history = MetricHistory(keys)
+        self.history = MetricHistory()
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self.faint: dict[str, pg.PlotDataItem] = {}  # abandoned branches, one item per series
         self.cursors: list[pg.InfiniteLine] = []
         self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._drawn_markers: tuple[Marker, ...] = ()
         first: pg.PlotItem | None = None
         # the Dirac chart takes the modes chart's cell when shown (set_dirac), so no cell of
         # the grid is ever left empty; the clipping chart fills the cell after the last chart
@@ -145,6 +114,9 @@ class ChartsView(pg.GraphicsLayoutWidget):
             else:
                 plot.setXLink(first)
             for series in chart.series:
+                faint = pg.mkPen(series.colour, width=1, style=Qt.PenStyle.DashLine)
+                self.faint[series.key] = plot.plot([], [], pen=faint, connect="finite")
+                self.faint[series.key].setOpacity(0.35)
                 pen = pg.mkPen(series.colour, width=2)
                 self.curves[series.key] = plot.plot([], [], pen=pen, name=series.label)
             cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
@@ -199,14 +171,15 @@ class ChartsView(pg.GraphicsLayoutWidget):
         first.setXRange(0, max(last_step, 1), padding=0.02)
         first.enableAutoRange(x=False)
 
-    def reset_history(self) -> None:
-        """Forget all rows and markers. (Not `clear`: pyqtgraph binds the layout's own clear,
-        which would remove the plots, onto every GraphicsLayoutWidget instance.)"""
-        self.history.clear()
-        for plot, line in self.markers:
-            plot.removeItem(line)
-        self.markers.clear()
+    def set_history(self, history: MetricHistory) -> None:
+        """Chart this history (a new run, a rewind or a restored session) from now on."""
+        self.history = history
         self.refresh()
+
+    def reset_history(self) -> None:
+        """Forget all rows, markers and branches. (Not `clear`: pyqtgraph binds the layout's
+        own clear, which would remove the plots, onto every GraphicsLayoutWidget.)"""
+        self.set_history(MetricHistory())
 
     def add_metrics(self, metrics: Mapping[str, float]) -> bool:
         return self.history.append(metrics)
@@ -214,25 +187,50 @@ class ChartsView(pg.GraphicsLayoutWidget):
     def refresh(self) -> None:
         steps = self.history.column("step")
         for key, curve in self.curves.items():
-            values = self.history.column(key)
-            if key.startswith("grad_norm"):
-                values = np.maximum(values, 1e-12)
-            curve.setData(steps, values, connect="finite")
+            curve.setData(steps, self._values(self.history.column(key), key), connect="finite")
+            faint_x, faint_y = self._abandoned(key)
+            self.faint[key].setData(faint_x, faint_y, connect="finite")
         self._show_clip_chart(bool(np.isfinite(self.history.column("d_weights_at_clip")).any()))
+        if tuple(self.history.markers) != self._drawn_markers:
+            self._draw_markers()
 
-    def add_marker(self, step: int, text: str) -> None:
-        """A labelled vertical line at `step` on every chart: cause and effect, pointed at."""
-        for plot in self.plots.values():
-            line = pg.InfiniteLine(
-                pos=step,
-                angle=90,
-                movable=False,
-                pen=pg.mkPen("#d62728", width=1.5),
-                label=text,
-                labelOpts={"position": 0.9, "color": "#d62728", "rotateAxis": (1, 0)},
-            )
-            plot.addItem(line, ignoreBounds=True)
-            self.markers.append((plot, line))
+    @staticmethod
+    def _values(values: np.ndarray, key: str) -> np.ndarray:
+        return np.maximum(values, 1e-12) if key.startswith("grad_norm") else values
+
+    def _abandoned(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every abandoned branch of one series as a single NaN-separated polyline."""
+        if not self.history.abandoned:
+            return np.zeros(0), np.zeros(0)
+        column = COLUMNS.index(key)
+        gap = np.full((1, len(COLUMNS)), np.nan)
+        rows = np.concatenate([part for branch in self.history.abandoned for part in (branch, gap)])
+        return rows[:, 0], self._values(rows[:, column], key)
+
+    def _draw_markers(self) -> None:
+        """A labelled vertical line per edit or branch on every chart: cause and effect."""
+        for plot, line in self.markers:
+            plot.removeItem(line)
+        self.markers.clear()
+        for marker in self.history.markers:
+            colour = "#d62728" if marker.kind == "edit" else "#555555"
+            for plot in self.plots.values():
+                line = pg.InfiniteLine(
+                    pos=marker.step,
+                    angle=90,
+                    movable=False,
+                    pen=pg.mkPen(colour, width=1.5),
+                    label=marker.label,
+                    labelOpts={"position": 0.9, "color": colour, "rotateAxis": (1, 0)},
+                )
+                plot.addItem(line, ignoreBounds=True)
+                self.markers.append((plot, line))
+        self._drawn_markers = tuple(self.history.markers)
+
+    def add_marker(self, marker: Marker) -> None:
+        """An edit's marker from the training process (a continuing drag replaces its own)."""
+        self.history.put_marker(marker)
+        self._draw_markers()
 
     def _hover(self, event: tuple[QPointF]) -> None:
         position = event[0]

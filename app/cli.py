@@ -143,50 +143,99 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def parse_seeds(text: str) -> list[int]:
+    """'0-19' or '0,3,7-9' -> the seeds in order; BadInput naming --seeds otherwise."""
+    from models.knobs import MAX_SEED
+
+    seeds: list[int] = []
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        try:
+            first = int(low)
+            last = int(high) if dash else first
+        except ValueError:
+            raise BadInput(
+                f"--seeds: expected seeds and ranges such as 0-19 or 0,3,7-9; got {text!r}"
+            ) from None
+        if not 0 <= first <= last <= MAX_SEED:
+            raise BadInput(f"--seeds: {part.strip()!r} is not a range of seeds 0..{MAX_SEED}")
+        if last - first >= 10_000:
+            raise BadInput(f"--seeds: {part.strip()!r} is more than 10,000 seeds")
+        seeds.extend(range(first, last + 1))
+    return list(dict.fromkeys(seeds))
+
+
+def _check_destination(path: str | None, flag: str) -> Path | None:
+    from models.atomic import destination_problem
+
+    if path is None:
+        return None
+    problem = destination_problem(Path(path), flag)
+    if problem:
+        raise BadInput(problem)
+    return Path(path).expanduser()
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from models import run
-    from models.trainer import Trainer
-    from scenes.loader import write_atomic
+    from models.atomic import write_atomic
+    from models.engine import Trainer
+    from models.session_file import open_session, save_session
 
     if args.steps < 0:
         raise BadInput(f"--steps: must be >= 0; got {args.steps}")
     if args.log_every is not None and args.log_every < 1:
         raise BadInput(f"--log-every: must be >= 1; got {args.log_every}")
-    scene, config = _scene_config(args)
-    trainer = Trainer(config, scene.base_dir)
+    csv_path = _check_destination(args.csv, "--csv")
+    checkpoint = _check_destination(args.checkpoint, "--checkpoint")
+    history = None
+    if args.resume:
+        if args.scene or args.seed is not None:
+            raise BadInput("--resume: continues a saved session; give no scene and no --seed")
+        trainer, saved = open_session(Path(args.resume))
+        if args.set:
+            trainer.apply(parse_assignments(args.set))
+        history, name, config = saved.history, saved.scene_name, trainer.config
+    else:
+        if not args.scene:
+            raise BadInput("train: give a scene (name or .toml file) or --resume FILE.ganscope")
+        scene, config = _scene_config(args)
+        trainer = Trainer(config, scene.base_dir)
+        name = scene.name
     show = _progress(sys.stderr)
     log_every = args.log_every or run.default_log_every(args.steps)
+    end = trainer.step_count + args.steps
 
     def progress(snapshot: Any) -> None:
         if show:
             covered = snapshot.metrics.get("modes_covered")
-            show(snapshot.step, args.steps, f"modes {covered}" if covered == covered else "")
+            show(snapshot.step, end, f"modes {covered}" if covered == covered else "")
 
-    rows = run.train(trainer, args.steps, log_every, progress)
-    if args.csv:
-        write_atomic(Path(args.csv), run.metrics_csv(rows, config.is_dirac))
-    final = dict(rows[-1])
+    history = run.train(trainer, args.steps, log_every, progress, history=history)
+    if csv_path:
+        write_atomic(csv_path, run.metrics_csv(history, config.is_dirac))
+    if checkpoint:
+        save_session(checkpoint, trainer, history, name)
+    final = history.rows()[-1]
     if trainer.diverged:
         print(trainer.diverged, file=sys.stderr)
     if args.json:
-        report = {k: run.json_ready(v) for k, v in final.items()}
-        report.update(scene=scene.name, seed=config.training.seed, diverged=trainer.diverged)
+        report: dict[str, Any] = {k: run.json_ready(v) for k, v in final.items()}
+        report.update(scene=name, seed=config.training.seed, diverged=trainer.diverged)
         print(json.dumps(report))
     else:
-        keys = [k for k in (*CONTRACT_KEYS, *DIRAC_KEYS) if k in final]
+        keys = [k for k in (*CONTRACT_KEYS, *DIRAC_KEYS) if k in final and final[k] == final[k]]
         print("  ".join(f"{k}={final[k]:.4g}" for k in keys))
     return EXIT_FAILED if trainer.diverged else EXIT_OK
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Every claim of the chosen scenes, per seed: the figures behind the scene library."""
-    from scenes.checks import evaluate, run_scene, steps_needed
+    """Every claim of the chosen scenes over seeds: pass counts and the worst seed per claim
+    (the figures behind the scene library), and each seed's figures with --verbose."""
+    from scenes.checks import calibrate
     from scenes.loader import library, resolve
 
-    try:
-        seeds = [int(s) for s in args.seeds.split(",")]
-    except ValueError:
-        raise BadInput(f"--seeds: expected comma-separated integers; got {args.seeds!r}") from None
+    seeds = parse_seeds(args.seeds)
     scenes = [resolve(name) for name in args.scenes] if args.scenes else library()
     failed = 0
     for scene in scenes:
@@ -194,13 +243,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         if not checks:
             continue
         print(f"{scene.name}: {scene.config.scene.title}", flush=True)
-        for seed in seeds:
-            rows = run_scene(scene, seed, steps_needed(checks))
-            outcomes = [evaluate(c, rows) for c in checks]
-            failed += sum(not o.passed for o in outcomes)
-            text = "; ".join(("ok " if o.passed else "FAIL ") + o.describe() for o in outcomes)
-            print(f"  seed {seed}: {text}", flush=True)
+        report = calibrate(scene, checks, seeds, on_seed=print if args.verbose else None)
+        for line in report.lines():
+            print(f"  {line}", flush=True)
+        print(f"  ({report.seconds:.0f} s)", flush=True)
+        failed += report.failures
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_knobs(args: argparse.Namespace) -> int:
+    """Every setting a scene file, --set or the window's controls can change."""
+    from models.knobs import KNOBS
+
+    section = ""
+    for knob in KNOBS:
+        if knob.section != section:
+            section = knob.section
+            print(f"\n[{section}]")
+        print(f"  {knob.key:44s} {knob.describe_range()}  ({knob.effect})")
+        if args.verbose:
+            print(f"      {knob.help}")
+    return EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -235,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     lister.set_defaults(func=cmd_scenes)
 
     trainer = sub.add_parser("train", help="train headless and print metrics")
-    trainer.add_argument("scene", help="shipped scene name or .toml file")
+    trainer.add_argument("scene", nargs="?", help="shipped scene name or .toml file")
     trainer.add_argument("--steps", type=int, required=True, help="iterations to run")
     trainer.add_argument("--seed", type=int, help="override training.seed")
     trainer.add_argument(
@@ -246,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trainer.add_argument("--json", action="store_true", help="print final metrics as JSON")
     trainer.add_argument("--csv", metavar="FILE", help="write the metrics time series as CSV")
+    trainer.add_argument(
+        "--checkpoint", metavar="FILE", help="save the session at the end (.ganscope)"
+    )
+    trainer.add_argument(
+        "--resume", metavar="FILE", help="continue a saved session (bit-identical on the CPU)"
+    )
     trainer.add_argument(
         "--log-every",
         type=int,
@@ -293,9 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     calibrate = sub.add_parser("calibrate", help="check every scene's claims on several seeds")
     calibrate.add_argument("scenes", nargs="*", help="scene names (default: all shipped)")
-    calibrate.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
+    calibrate.add_argument("--seeds", default="0-2", help="seeds and ranges, e.g. 0-19 or 0,3,7-9")
     calibrate.add_argument("--fast", action="store_true", help="only the fast checks")
+    calibrate.add_argument("--verbose", action="store_true", help="every seed's figures too")
     calibrate.set_defaults(func=cmd_calibrate)
+
+    knobs = sub.add_parser("knobs", help="list every setting, its allowed values and effect")
+    knobs.add_argument("--verbose", action="store_true", help="with a plain-words description")
+    knobs.set_defaults(func=cmd_knobs)
 
     bench = sub.add_parser("bench", help="measure speed ratios side by side in one run")
     bench.add_argument("--json", action="store_true", help="print one JSON object")

@@ -37,8 +37,10 @@ from app.controls import ControlPanel
 from app.export.controller import ExportController
 from app.help import HelpOverlay
 from app.views import DEFAULT_LAYERS, LAYERS, PhasePortrait, SampleView
-from app.worker import ChangeResult, TrainingWorker
+from app.worker import TrainingWorker
+from models.atomic import write_atomic
 from models.config import ConfigError, TrainConfig
+from models.messages import ChangeResult, RunStarted
 from models.snapshot import Snapshot
 from models.targets import view_bounds
 from scenes.loader import (
@@ -46,8 +48,6 @@ from scenes.loader import (
     library,
     load_scene_file,
     portable_config,
-    scene_to_toml,
-    write_atomic,
 )
 
 FRAME_MS = 16  # redraw check at ~60 Hz; draws only when a new snapshot arrived
@@ -146,12 +146,14 @@ class MainWindow(QMainWindow):
         self._build_shortcuts()
         self.help = HelpOverlay(self.centralWidget())
 
+        self._pending_scene: Scene | None = scene  # asked for, not yet confirmed by training
         self.worker = TrainingWorker(scene.config, scene.base_dir)
         self.worker.snapshot_ready.connect(self._on_snapshot)
         self.worker.change_done.connect(self._on_change)
         self.worker.playing_changed.connect(self._on_playing)
-        self.worker.scene_loaded.connect(self._on_scene_loaded)
-        self.worker.failed.connect(self._on_failed)
+        self.worker.run_started.connect(self._on_run_started)
+        self.worker.load_refused.connect(self._on_load_refused)
+        self.worker.training_failed.connect(self._on_training_failed)
         self.controls.changes_requested.connect(self.worker.apply)
         self.browser.tree.itemActivated.connect(self._on_tree_item)
         self.browser.tree.itemClicked.connect(self._on_tree_item)
@@ -308,8 +310,12 @@ class MainWindow(QMainWindow):
         self.worker.toggle()
 
     def reset(self) -> None:
-        self.worker.reset()
-        self._restart_views()
+        """Back to step 0; after a failure, a fresh training process with these settings."""
+        if self.worker.failed is not None:
+            self.show_message("Starting the training engine again…")
+            self.worker.restart(self.config, self.scene.base_dir)
+        else:
+            self.worker.reset()
 
     def set_layer(self, name: str, visible: bool) -> None:
         self.sample_view.set_layer(name, visible)
@@ -319,8 +325,12 @@ class MainWindow(QMainWindow):
             check.blockSignals(False)
 
     def load_scene(self, scene: Scene) -> None:
-        self.scene = scene
-        self.worker.load(scene.config, scene.base_dir)
+        """Ask training for `scene`; the window switches when training confirms it."""
+        self._pending_scene = scene
+        if self.worker.failed is not None:
+            self.worker.restart(scene.config, scene.base_dir)
+        else:
+            self.worker.load(scene.config, scene.base_dir)
 
     def load_scene_number(self, number: int) -> None:
         if 1 <= number <= len(self.scenes):
@@ -350,7 +360,7 @@ class MainWindow(QMainWindow):
     def save_scene_file(self, path: Path) -> bool:
         """Write the current control values as a scene file (atomically)."""
         try:
-            write_atomic(path, scene_to_toml(portable_config(self.config, self.scene.base_dir)))
+            write_atomic(path, portable_config(self.config, self.scene.base_dir).to_toml())
         except OSError as exc:
             self.show_message(f"Could not save {path.name}: {exc.strerror}", error=True)
             QMessageBox.warning(self, "Scene not saved", f"{path}:\n\n{exc}")
@@ -392,25 +402,40 @@ class MainWindow(QMainWindow):
         if not result.ok:
             self.show_message("Refused: " + result.message.replace("\n", "; "), error=True)
             return
-        self.show_message(f"step {result.step}: {result.message}")
-        if result.reset:
-            self._restart_views()
-        else:
-            text = ", ".join(f"{k.split('.')[-1]}={_short(v)}" for k, v in result.changes.items())
-            self.charts.add_marker(result.step, text)
+        if result.message:
+            self.show_message(result.message)
+        if result.marker is not None:
+            self.charts.add_marker(result.marker)
 
     def _on_playing(self, playing: bool) -> None:
         self._playing = playing
         self.play_action.setText("Pause" if playing else "Play")
         self.play_action.setIcon(self._pause_icon if playing else self._play_icon)
 
-    def _on_scene_loaded(self, config: TrainConfig) -> None:
-        self._show_scene(config)
+    def _on_run_started(self, event: RunStarted) -> None:
+        """Training started a run: everything drawn before belongs to the old one."""
+        if event.reason == "load" and self._pending_scene is not None:
+            self.scene, self._pending_scene = self._pending_scene, None
+        self._show_scene(event.config)
         self._restart_views()
-        self.show_message(f"Loaded scene: {config.scene.title}")
+        self.charts.set_history(event.history)
+        if event.reason == "load":
+            self.show_message(f"Loaded scene: {event.config.scene.title}")
+        else:
+            self.show_message(event.message or "Back to step 0")
 
-    def _on_failed(self, message: str) -> None:
-        self.show_message("Could not start: " + message.replace("\n", "; "), error=True)
+    def _on_load_refused(self, message: str) -> None:
+        self._pending_scene = None
+        self.show_message(
+            "Could not load: " + message.replace("\n", "; ") + " (kept the current scene)",
+            error=True,
+        )
+
+    def _on_training_failed(self, message: str, details: str) -> None:
+        self._on_playing(False)
+        self.show_message(message, error=True)
+        if details:
+            QMessageBox.warning(self, "Training stopped", f"{message}\n\n{details[-3000:]}")
 
     def _on_tree_item(self, item: QTreeWidgetItem) -> None:
         name = item.data(0, Qt.ItemDataRole.UserRole)
@@ -448,6 +473,7 @@ class MainWindow(QMainWindow):
         self.seed.blockSignals(False)
 
     def _restart_views(self) -> None:
+        self._latest = self._drawn = None
         self.sample_view.restart()
         self.phase_view.restart()
         self.charts.reset_history()
@@ -495,8 +521,3 @@ class MainWindow(QMainWindow):
         self.worker.stop()
         super().closeEvent(event)
 
-
-def _short(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return str(value)

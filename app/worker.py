@@ -1,111 +1,258 @@
-"""The bridge between the window and the training process.
+"""The bridge between the window and the training process, and the process's supervisor.
 
 Training runs in a child process (models/session.py): on 2 cores, a training *thread* and
 pyqtgraph's Python painting fight over the GIL, and training dropped to 0.13-0.2 of its
 headless speed (measured, see `ganscope bench`). This QThread only waits on the pipe, with the
-GIL released, and turns what arrives into queued Qt signals; the GUI sends commands down the
-same pipe. Neither side ever waits on the other.
+GIL released, and turns the typed events that arrive into queued Qt signals; the window sends
+commands down the same pipe. Neither side ever waits on the other.
+
+Supervision: the process beats twice a second. If it dies (an exception, `kill -9`, out of
+memory) or stops beating for HANG_SECONDS, `training_failed` says so within a second, and
+`restart` starts a fresh process with the window's current settings.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
-from collections.abc import Mapping
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QThread, QTimer, Signal
 
+from models import messages as msg
 from models.config import TrainConfig
-from models.session import ChangeResult, Command, Event, serve
+from models.session import serve
 from models.snapshot import Snapshot
 
-__all__ = ["ChangeResult", "TrainingWorker"]
-
 _CONTEXT = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
+HANG_SECONDS = 4.0  # no heartbeat for this long (8 missed beats): the process is stuck
+START_SECONDS = 120.0  # a fresh process imports torch: seconds, minutes on a loaded machine
+SUPERVISE_MS = 250
 
 
 class TrainingWorker(QThread):
-    snapshot_ready = Signal(object)  # Snapshot
-    change_done = Signal(object)  # ChangeResult
+    snapshot_ready = Signal(object)  # Snapshot of the current run (frames already merged)
+    change_done = Signal(object)  # msg.ChangeResult
     playing_changed = Signal(bool)
-    scene_loaded = Signal(object)  # TrainConfig
-    failed = Signal(str)
+    run_started = Signal(object)  # msg.RunStarted
+    load_refused = Signal(str)
+    timeline_changed = Signal(object)  # tuple[int, ...] of steps to go back to
+    phase_done = Signal(object)  # msg.PhaseDone
+    session_saved = Signal(object)  # msg.SessionSaved
+    ready = Signal()
+    training_failed = Signal(str, str)  # what happened, details (a traceback)
+    _pipe_closed = Signal()
 
     def __init__(self, config: TrainConfig, base_dir: Path | None = None) -> None:
         super().__init__()
-        self._pipe, child_end = _CONTEXT.Pipe(duplex=True)
-        self._process = _CONTEXT.Process(
-            target=serve, args=(child_end, config, base_dir), name="ganscope-training", daemon=True
-        )
-        self._child_end = child_end
-        self._signals = {
-            "snapshot": self.snapshot_ready,
-            "change": self.change_done,
-            "playing": self.playing_changed,
-            "loaded": self.scene_loaded,
-            "failed": self.failed,
-        }
+        self._config, self._base_dir = config, base_dir
+        self._pipe: Any = None
+        self._process: Any = None
+        self._run_id = 0
+        self._last_full: Snapshot | None = None
+        self._last_heard = 0.0
+        self._started_at = 0.0
+        self._is_ready = False
+        self.failed: str | None = None  # why the process is gone, once it is
+        self._crash: tuple[str, str] | None = None  # the error it reported before ending
+        self._supervisor = QTimer(self)
+        self._supervisor.setInterval(SUPERVISE_MS)
+        self._supervisor.timeout.connect(self._supervise)
+        self._pipe_closed.connect(self._supervise)
 
     # ------------------------------------------------------------- GUI-thread API
     def start(self) -> None:  # type: ignore[override]
+        self._launch()
+
+    def restart(self, config: TrainConfig, base_dir: Path | None) -> None:
+        """A fresh training process with these settings (after a failure, or to recover)."""
+        self._shutdown(graceful=False)
+        self._config, self._base_dir = config, base_dir
+        self._launch()
+
+    def _launch(self) -> None:
+        self._pipe, child_end = _CONTEXT.Pipe(duplex=True)
+        self._process = _CONTEXT.Process(
+            target=serve,
+            args=(child_end, self._config, self._base_dir),
+            name="ganscope-training",
+            daemon=True,
+        )
         self._process.start()
-        self._child_end.close()  # the child holds its own copy
+        child_end.close()  # the child holds its own copy
+        self.failed, self._crash, self._is_ready = None, None, False
+        self._started_at = self._last_heard = time.monotonic()
+        self._last_full = None
         super().start()
+        self._supervisor.start()
+
+    @property
+    def alive(self) -> bool:
+        return self.failed is None and self._process is not None
 
     def play(self) -> None:
-        self._send("play")
+        self._send(msg.Play())
 
     def pause(self) -> None:
-        self._send("pause")
+        self._send(msg.Pause())
 
     def toggle(self) -> None:
-        self._send("toggle")
+        self._send(msg.Toggle())
 
     def step_once(self, n: int = 1) -> None:
-        self._send("step", n)
+        self._send(msg.Step(n))
 
-    def apply(self, changes: Mapping[str, Any]) -> None:
-        self._send("apply", dict(changes))
+    def step_phase(self, until: msg.StepUntil = "phase") -> None:
+        self._send(msg.StepPhase(until))
+
+    def apply(self, changes: Any) -> None:
+        self._send(msg.Apply(dict(changes)))
 
     def reset(self) -> None:
-        self._send("reset")
+        self._send(msg.Reset())
 
     def load(self, config: TrainConfig, base_dir: Path | None) -> None:
-        self._send("load", config, base_dir)
+        self._send(msg.Load(config, base_dir))
 
     def set_rate(self, steps_per_second: float | None) -> None:
-        self._send("rate", steps_per_second)
+        self._send(msg.SetRate(steps_per_second))
+
+    def rewind(self, step: int) -> None:
+        self._send(msg.Rewind(step))
+
+    def save_session(self, path: Path, scene_name: str) -> None:
+        self._send(msg.SaveSession(path, scene_name))
+
+    def open_session(self, path: Path) -> None:
+        self._send(msg.OpenSession(path))
 
     def stop(self) -> None:
         """End the training process and this thread; safe to call twice, never hangs."""
-        self._send("quit")
-        if self._process.pid is not None:
-            self._process.join(timeout=5)
-            if self._process.is_alive():
-                self._process.terminate()
-                self._process.join(timeout=5)
-        self.wait(5000)
-        self._pipe.close()
+        self._shutdown(graceful=True)
 
-    def _send(self, name: str, *args: Any) -> None:
-        # OSError/ValueError: the process has ended (closing, or it failed and said so already)
+    def _shutdown(self, graceful: bool) -> None:
+        self._supervisor.stop()
+        process = self._process
+        if process is not None and process.pid is not None:
+            if graceful:
+                self._send(msg.Quit())
+                process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+        if self._pipe is not None:
+            self._pipe.close()
+        self.wait(5000)
+        self._process = None
+        self.failed = "stopped"
+
+    def _send(self, command: msg.Command) -> None:
+        if self.failed is not None or self._pipe is None:
+            return  # the process is gone and the window already said so
+        # OSError/ValueError: the process has just ended; the supervisor reports it
         with contextlib.suppress(OSError, ValueError):
-            self._pipe.send(Command(name, args))
+            self._pipe.send(command)
+
+    # ------------------------------------------------------------- supervision
+    def _supervise(self) -> None:
+        process = self._process
+        if self.failed is not None or process is None:
+            return
+        now = time.monotonic()
+        if self._crash is not None:
+            message, details = self._crash
+            self._report(
+                f"Training stopped on an error ({message}). Press Reset to start it again.",
+                details,
+            )
+        elif not process.is_alive():
+            process.join(timeout=1)
+            self._report(_describe_exit(process.exitcode), "")
+        elif self._is_ready and now - self._last_heard > HANG_SECONDS:
+            self._report(
+                f"The training process has not answered for {now - self._last_heard:.0f} s "
+                "(stuck, or one iteration takes that long). Press Reset to start it again.",
+                "",
+            )
+        elif not self._is_ready and now - self._started_at > START_SECONDS:
+            self._report(f"The training process did not start within {START_SECONDS:.0f} s.", "")
+
+    def _report(self, message: str, details: str) -> None:
+        self.failed = message
+        self._supervisor.stop()
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()  # stuck: it would never answer again
+        self.training_failed.emit(message, details)
 
     # ------------------------------------------------------------- this thread
     def run(self) -> None:
-        last_full: Snapshot | None = None
+        pipe = self._pipe
         while True:
             try:
-                event: Event = self._pipe.recv()
-            except (EOFError, OSError):
+                event = pipe.recv()
+            except (EOFError, OSError, ValueError):
+                self._pipe_closed.emit()
                 return
-            if event.kind == "frame":
-                if last_full is not None:
-                    self.snapshot_ready.emit(event.payload.complete(last_full))
-                continue
-            if event.kind == "snapshot":
-                last_full = event.payload
-            self._signals[event.kind].emit(event.payload)
+            except Exception as exc:  # an event that cannot be unpickled
+                self._crash = ("an unreadable message", repr(exc))
+                self._pipe_closed.emit()
+                return
+            self._last_heard = time.monotonic()
+            self._dispatch(event)
+
+    def _dispatch(self, event: msg.Event) -> None:
+        match event:
+            case msg.Heartbeat():
+                pass
+            case msg.Ready():
+                self._is_ready = True
+                self.ready.emit()
+            case msg.FrameReady(frame, run_id):
+                full = self._last_full
+                current = run_id == self._run_id and full is not None
+                if current and frame.config_version == full.config_version:
+                    self.snapshot_ready.emit(full.with_frame(frame))
+            case msg.SnapshotReady(snapshot, run_id):
+                if run_id == self._run_id:
+                    self._last_full = snapshot
+                    self.snapshot_ready.emit(snapshot)
+            case msg.RunStarted():
+                self._run_id, self._last_full = event.run_id, None
+                self.run_started.emit(event)
+            case msg.ChangeResult():
+                self.change_done.emit(event)
+            case msg.PlayingChanged(playing):
+                self.playing_changed.emit(playing)
+            case msg.LoadRefused(message):
+                self.load_refused.emit(message)
+            case msg.TimelineChanged(steps, run_id):
+                if run_id == self._run_id:
+                    self.timeline_changed.emit(steps)
+            case msg.PhaseDone():
+                if event.run_id == self._run_id:
+                    self._last_full = event.snapshot
+                    self.phase_done.emit(event)
+            case msg.SessionSaved():
+                self.session_saved.emit(event)
+            case msg.Crashed(message, details):
+                self._crash = (message, details)
+                self._pipe_closed.emit()
+
+
+def _describe_exit(code: int | None) -> str:
+    """What a child's exit code means, in words."""
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"The training process was killed ({name}). Press Reset to start it again."
+    if code == 1:
+        return "Training stopped on an unexpected error. Press Reset to start it again."
+    return f"The training process ended (exit code {code}). Press Reset to start it again."

@@ -2,28 +2,63 @@
 
 Every key has a default so a scene names only what differs from it. Unknown keys are errors
 (they are almost always typos), and every error names its dotted key and what is allowed.
+Ranges come from the knob table (models/knobs.py). Types are strict: `batch = true` or
+`batch_norm = "yes"` are errors, not 1 and True.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+import tomli_w
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from models.knobs import (
+    KNOB_BY_KEY,
+    Activation,
+    DeviceKind,
+    LatentDistribution,
+    LossKind,
+    OptimizerKind,
+    TargetKind,
+    Updates,
+    suggest,
+)
 from models.metric_keys import MetricKey
+
+__all__ = [
+    "Activation",
+    "ConfigError",
+    "LossKind",
+    "OptimizerKind",
+    "TrainConfig",
+    "parse_config",
+]
 
 SCHEMA_VERSION = 1
 
-TargetKind = Literal["ring", "grid", "spiral", "moons", "gaussians", "points", "dirac"]
-Activation = Literal["relu", "leaky_relu", "tanh", "sigmoid", "elu", "gelu", "silu"]
-LossKind = Literal["ns", "minimax", "wgan", "wgan-gp", "hinge", "lsgan"]
-OptimizerKind = Literal["adam", "sgd", "rmsprop"]
-DeviceKind = Literal["auto", "cpu", "cuda", "mps"]
-
 # Default noise std per target kind, where the scene does not say (recipes from the literature).
 DEFAULT_STD = {"ring": 0.02, "grid": 0.05, "spiral": 0.05, "moons": 0.05, "points": 0.03}
+
+# Coordinates of the data (means, view bounds) are kept to +-COORDINATE_LIMIT: beyond that,
+# squared distances overflow the 32-bit floats training runs in.
+COORDINATE_LIMIT = 1e4
+MAX_MIXTURE_MODES = 1000
+MAX_INLINE_POINTS = 200_000
+NESTING_LIMIT = 32  # sections, lists and tables inside one another; scenes need 3
 
 
 class ConfigError(ValueError):
@@ -34,48 +69,60 @@ class ConfigError(ValueError):
         super().__init__("\n".join(self.problems))
 
 
+def setting(key: str, default: Any) -> Any:
+    """A config field bounded as the knob table says, its help text as the description."""
+    knob = KNOB_BY_KEY[key]
+    bounds: dict[str, float] = {}
+    if knob.low is not None:
+        bounds["gt" if knob.above_low else "ge"] = knob.low
+    if knob.high is not None:
+        bounds["le"] = knob.high
+    return Field(default, description=knob.help, **bounds)
+
+
+Coordinate = Annotated[StrictFloat, Field(ge=-COORDINATE_LIMIT, le=COORDINATE_LIMIT)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SceneInfo(_Section):
-    title: str = "Untitled scene"
-    story: str = ""
-    expect: str = ""
-    fix: str = ""
-    group: str = "Sandbox"
-    role: Literal["failure", "fix", "sandbox"] = "sandbox"
-    pair: str = ""  # name of the scene this one fixes (for a fix) or is fixed by (for a failure)
+    title: StrictStr = "Untitled scene"
+    story: StrictStr = ""
+    expect: StrictStr = ""
+    fix: StrictStr = ""
+    # measured figures behind the claims, shown on demand (not read aloud)
+    evidence: StrictStr = ""
+    group: StrictStr = "Sandbox"
+    role: Literal["failure", "fix", "sandbox", "reproduction"] = "sandbox"
+    pair: StrictStr = ""  # name of the scene this one fixes (for a fix) or is fixed by
 
 
 class TargetConfig(_Section):
     kind: TargetKind = "ring"
-    modes: int = Field(8, ge=1, le=1000)
-    radius: float = Field(2.0, gt=0, le=1e3)
-    std: float | None = Field(None, gt=0, le=1e3)
-    grid_size: int = Field(5, ge=1, le=30)
-    spacing: float = Field(2.0, gt=0, le=1e3)
-    turns: float = Field(1.5, gt=0, le=10)
-    means: list[tuple[float, float]] = Field(default_factory=list)
-    stds: list[float] = Field(default_factory=list)
-    weights: list[float] = Field(default_factory=list)
-    file: str = ""
-    theta0: float = Field(1.0, ge=-100, le=100)
-    psi0: float = Field(1.0, ge=-100, le=100)
-
-    @field_validator("stds")
-    @classmethod
-    def _positive_stds(cls, value: list[float]) -> list[float]:
-        if any(not s > 0 for s in value):
-            raise ValueError("every std must be > 0")
-        return value
-
-    @field_validator("weights")
-    @classmethod
-    def _positive_weights(cls, value: list[float]) -> list[float]:
-        if any(not w > 0 for w in value):
-            raise ValueError("every weight must be > 0")
-        return value
+    modes: StrictInt = setting("target.modes", 8)
+    radius: StrictFloat = setting("target.radius", 2.0)
+    std: StrictFloat | None = setting("target.std", None)
+    grid_size: StrictInt = setting("target.grid_size", 5)
+    spacing: StrictFloat = setting("target.spacing", 2.0)
+    turns: StrictFloat = setting("target.turns", 1.5)
+    means: list[tuple[Coordinate, Coordinate]] = Field(
+        default_factory=list, max_length=MAX_MIXTURE_MODES
+    )
+    stds: list[Annotated[StrictFloat, Field(gt=0, le=1e3)]] = Field(
+        default_factory=list, max_length=MAX_MIXTURE_MODES
+    )
+    weights: list[Annotated[StrictFloat, Field(gt=0, le=1e6)]] = Field(
+        default_factory=list, max_length=MAX_MIXTURE_MODES
+    )
+    file: StrictStr = ""
+    # kind "points" without a file: the points themselves (drawn data, saved sessions)
+    points: list[tuple[Coordinate, Coordinate]] = Field(
+        default_factory=list, max_length=MAX_INLINE_POINTS
+    )
+    theta0: StrictFloat = setting("target.theta0", 1.0)
+    psi0: StrictFloat = setting("target.psi0", 1.0)
 
     @model_validator(mode="after")
     def _mixture_lengths(self) -> TargetConfig:
@@ -86,8 +133,11 @@ class TargetConfig(_Section):
                 got = len(getattr(self, name))
                 if got not in (0, len(self.means)):
                     raise ValueError(f"{name} has {got} entries but means has {len(self.means)}")
-        if self.kind == "points" and not self.file:
-            raise ValueError("kind 'points' needs target.file = 'path/to/points.csv'")
+        if self.kind == "points" and not (self.file or self.points):
+            raise ValueError(
+                "kind 'points' needs target.file = 'path/to/points.csv' "
+                "or target.points = [[x, y], ...]"
+            )
         return self
 
     @property
@@ -96,20 +146,21 @@ class TargetConfig(_Section):
         return self.std if self.std is not None else DEFAULT_STD.get(self.kind, 0.02)
 
 
-class NetworkConfig(_Section):
-    depth: int = Field(3, ge=1, le=12)
-    width: int = Field(64, ge=1, le=2048)
+class GeneratorConfig(_Section):
+    depth: StrictInt = setting("generator.depth", 3)
+    width: StrictInt = setting("generator.width", 64)
     activation: Activation = "relu"
-    batch_norm: bool = False
+    batch_norm: StrictBool = False
+    z_dim: StrictInt = setting("generator.z_dim", 2)
+    z_dist: LatentDistribution = "normal"
 
 
-class GeneratorConfig(NetworkConfig):
-    z_dim: int = Field(2, ge=1, le=256)
-    z_dist: Literal["normal", "uniform"] = "normal"
-
-
-class DiscriminatorConfig(NetworkConfig):
-    minibatch_discrimination: bool = False
+class DiscriminatorConfig(_Section):
+    depth: StrictInt = setting("discriminator.depth", 3)
+    width: StrictInt = setting("discriminator.width", 64)
+    activation: Activation = "relu"
+    batch_norm: StrictBool = False
+    minibatch_discrimination: StrictBool = False
 
 
 class TrainingConfig(_Section):
@@ -117,14 +168,14 @@ class TrainingConfig(_Section):
     optimizer: OptimizerKind = "adam"
     optimizer_g: OptimizerKind | None = None
     optimizer_d: OptimizerKind | None = None
-    lr_g: float = Field(1e-3, gt=0, le=10)
-    lr_d: float = Field(1e-3, gt=0, le=10)
-    betas: tuple[float, float] = (0.5, 0.999)
-    d_steps: int = Field(1, ge=1, le=100)
-    g_steps: int = Field(1, ge=1, le=100)
-    updates: Literal["alternating", "simultaneous"] = "alternating"
-    batch: int = Field(256, ge=1, le=65536)
-    seed: int = Field(0, ge=0, le=2**63 - 1)
+    lr_g: StrictFloat = setting("training.lr_g", 1e-3)
+    lr_d: StrictFloat = setting("training.lr_d", 1e-3)
+    betas: tuple[StrictFloat, StrictFloat] = (0.5, 0.999)
+    d_steps: StrictInt = setting("training.d_steps", 1)
+    g_steps: StrictInt = setting("training.g_steps", 1)
+    updates: Updates = "alternating"
+    batch: StrictInt = setting("training.batch", 256)
+    seed: StrictInt = setting("training.seed", 0)
     device: DeviceKind = "auto"
 
     @field_validator("betas")
@@ -140,23 +191,24 @@ class TrainingConfig(_Section):
 
 
 class RegularizationConfig(_Section):
-    gradient_penalty: float | None = Field(None, ge=0, le=1e4)  # None: 10 for wgan-gp, else 0
-    r1_gamma: float = Field(0.0, ge=0, le=1e4)
-    spectral_norm: bool = False
-    instance_noise: float = Field(0.0, ge=0, le=100)
-    instance_noise_anneal_steps: int = Field(0, ge=0, le=10**9)  # 0: constant noise
-    weight_clip: float = Field(0.0, ge=0, le=100)
-    unrolled_steps: int = Field(0, ge=0, le=20)
-    pack: int = Field(1, ge=1, le=16)
+    gradient_penalty: StrictFloat | None = setting("regularization.gradient_penalty", None)
+    r1_gamma: StrictFloat = setting("regularization.r1_gamma", 0.0)
+    spectral_norm: StrictBool = False
+    instance_noise: StrictFloat = setting("regularization.instance_noise", 0.0)
+    instance_noise_anneal_steps: StrictInt = setting(
+        "regularization.instance_noise_anneal_steps", 0
+    )
+    weight_clip: StrictFloat = setting("regularization.weight_clip", 0.0)
+    unrolled_steps: StrictInt = setting("regularization.unrolled_steps", 0)
+    pack: StrictInt = setting("regularization.pack", 1)
 
 
 class ViewConfig(_Section):
-    bounds: tuple[float, float, float, float] | None = None  # xmin, xmax, ymin, ymax
-    resolution: int = Field(64, ge=8, le=256)
-    arrows: int = Field(20, ge=4, le=64)
-    samples: int = Field(512, ge=16, le=10000)
-    panels: list[str] = Field(default_factory=lambda: ["samples", "surface", "field"])
-    steps_per_second: float | None = Field(None, gt=0, le=1e6)  # the GUI's starting speed
+    bounds: tuple[Coordinate, Coordinate, Coordinate, Coordinate] | None = None
+    resolution: StrictInt = setting("view.resolution", 64)
+    arrows: StrictInt = setting("view.arrows", 20)
+    samples: StrictInt = setting("view.samples", 512)
+    steps_per_second: StrictFloat | None = setting("view.steps_per_second", None)
 
     @model_validator(mode="after")
     def _ordered_bounds(self) -> ViewConfig:
@@ -172,18 +224,18 @@ class ViewConfig(_Section):
 class CheckConfig(_Section):
     """A measurable claim about a scene, checked by the test suite (tests/test_scenes.py).
 
-    aggregate "at": the metric at `steps`; "max"/"min": over every logged row up to `steps`;
-    "distinct": how many different values it took from `after` to `steps`. Fast checks run
-    in the default test run, the others with `pytest -m slow`.
+    aggregate "at": the metric at `steps`; "max"/"min": over every logged row from `after` to
+    `steps`; "distinct": how many different values it took from `after` to `steps`. Fast
+    checks run in the default test run, the others with `pytest -m slow`.
     """
 
-    steps: int = Field(1000, ge=1, le=10**6)
+    steps: StrictInt = Field(1000, ge=1, le=10**6)
     metric: MetricKey = "modes_covered"
     op: Literal["<=", ">=", "<", ">"] = ">="
-    value: float = 0.0
+    value: StrictFloat = 0.0
     aggregate: Literal["at", "max", "min", "distinct"] = "at"
-    after: int = Field(0, ge=0, le=10**6)
-    fast: bool = False
+    after: StrictInt = Field(0, ge=0, le=10**6)
+    fast: StrictBool = False
 
 
 class TrainConfig(_Section):
@@ -197,7 +249,14 @@ class TrainConfig(_Section):
     training: TrainingConfig = TrainingConfig()
     regularization: RegularizationConfig = RegularizationConfig()
     view: ViewConfig = ViewConfig()
-    checks: list[CheckConfig] = Field(default_factory=list)
+    checks: list[CheckConfig] = Field(default_factory=list, max_length=100)
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _integer_version(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be the integer {SCHEMA_VERSION}")
+        return value
 
     @model_validator(mode="after")
     def _cross_checks(self) -> TrainConfig:
@@ -220,6 +279,20 @@ class TrainConfig(_Section):
     def is_dirac(self) -> bool:
         return self.target.kind == "dirac"
 
+    def value(self, dotted: str) -> Any:
+        """The value at a dotted key (``"training.lr_d"``), as the scene file has it."""
+        node: Any = self
+        for part in dotted.split("."):
+            node = getattr(node, part)
+        return node
+
+    def to_toml(self) -> str:
+        """The config as a scene file that loads back to the same config."""
+        data: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+        if not data.get("checks"):
+            data.pop("checks", None)
+        return tomli_w.dumps(data)
+
     def with_changes(self, changes: Mapping[str, Any]) -> TrainConfig:
         """A new validated config with dotted keys (``"training.lr_d"``) replaced."""
         data = self.model_dump()
@@ -229,12 +302,12 @@ class TrainConfig(_Section):
             *parents, leaf = key.split(".")
             for part in parents:
                 if not isinstance(node.get(part), dict):
-                    problems.append(f"{key}: unknown key (no section '{part}')")
+                    problems.append(f"{key}: unknown key (no section '{part}'){suggest(key)}")
                     break
                 node = node[part]
             else:
-                if leaf not in node:
-                    problems.append(f"{key}: unknown key")
+                if leaf not in node or not parents:
+                    problems.append(f"{key}: unknown key{suggest(key)}")
                 else:
                     node[leaf] = value
         try:
@@ -272,33 +345,47 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
         key = _format_location(error["loc"])
         kind = error["type"]
         if kind == "extra_forbidden":
-            message = "unknown key (check the spelling; see the scene file reference in README)"
+            message = (
+                "unknown key (check the spelling; see the scene file reference in README)"
+                + suggest(key)
+            )
         else:
             message = error["msg"].removeprefix("Value error, ")
         message += _allowed_hint(error, message)
         got = error.get("input")
         if kind != "extra_forbidden" and not isinstance(got, dict | list) and got is not None:
-            message += f"; got {got!r}"
+            shown = repr(got)
+            message += f"; got {shown if len(shown) <= 60 else shown[:57] + '...'}"
         lines.append(f"{key}: {message}")
     return lines
 
 
-def _reject_non_finite(data: Any, path: str = "") -> list[str]:
+FLOAT32_MAX = 3.4028234663852886e38
+
+
+def _reject_unusable(data: Any, path: str = "", depth: int = 0) -> list[str]:
+    """Values no 32-bit float can hold, and nesting no scene needs (a 3,000-deep list would
+    exhaust Python's recursion limit in the validator)."""
+    where = path or "(top level)"
+    if depth > NESTING_LIMIT:
+        return [f"{where}: nested more than {NESTING_LIMIT} levels deep (scenes need 3)"]
     problems = []
     if isinstance(data, float) and not math.isfinite(data):
-        problems.append(f"{path or '(top level)'}: must be a finite number; got {data!r}")
+        problems.append(f"{where}: must be a finite number; got {data!r}")
+    elif isinstance(data, float) and abs(data) > FLOAT32_MAX:
+        problems.append(f"{where}: {data!r} is too large for the 32-bit floats training uses")
     elif isinstance(data, Mapping):
         for key, value in data.items():
-            problems += _reject_non_finite(value, f"{path}.{key}" if path else str(key))
+            problems += _reject_unusable(value, f"{path}.{key}" if path else str(key), depth + 1)
     elif isinstance(data, list | tuple):
         for i, value in enumerate(data):
-            problems += _reject_non_finite(value, f"{path}[{i}]")
+            problems += _reject_unusable(value, f"{path}[{i}]", depth + 1)
     return problems
 
 
 def parse_config(data: Mapping[str, Any]) -> TrainConfig:
     """Validate a nested mapping (parsed TOML) into a TrainConfig, or raise ConfigError."""
-    problems = _reject_non_finite(data)
+    problems = _reject_unusable(data)
     if problems:
         raise ConfigError(problems)
     try:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from models.config import TrainConfig
+from models.engine import Trainer
 from models.snapshot import Snapshot
-from models.trainer import Trainer
 
 _CONTEXT = multiprocessing.get_context("spawn")  # never fork a process that may run Qt
 _END = "end"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 
+from models.engine import Trainer
+from models.history import MetricHistory
 from models.metric_keys import CONTRACT_KEYS, DIRAC_KEYS
 from models.snapshot import Snapshot
-from models.trainer import Trainer
 
 
 def default_log_every(steps: int) -> int:
@@ -23,14 +24,15 @@ def train(
     log_every: int,
     on_snapshot: Callable[[Snapshot], None] | None = None,
     chunk: int = 50,
-) -> list[Mapping[str, float]]:
-    """Run `steps` iterations; returns the metrics logged at step 0, every `log_every`
-    iterations and at the end. Stops early if the trainer diverges."""
-    rows: list[Mapping[str, float]] = []
+    history: MetricHistory | None = None,
+) -> MetricHistory:
+    """Run `steps` more iterations, logging metrics now, every `log_every` iterations and at
+    the end (into `history` when continuing one). Stops early if the trainer diverges."""
+    history = history if history is not None else MetricHistory()
 
     def log() -> None:
         snapshot = trainer.snapshot()
-        rows.append(snapshot.metrics)
+        history.append(snapshot.metrics)
         if on_snapshot is not None:
             on_snapshot(snapshot)
 
@@ -44,7 +46,7 @@ def train(
             break
         if trainer.step_count % log_every == 0 or trainer.step_count == end:
             log()
-    return rows
+    return history
 
 
 def json_ready(value: float) -> float | None:
@@ -54,13 +56,13 @@ def json_ready(value: float) -> float | None:
     return value
 
 
-def metrics_csv(rows: Sequence[Mapping[str, float]], dirac: bool = False) -> str:
+def metrics_csv(history: MetricHistory, dirac: bool = False) -> str:
     """The metrics time series as CSV: the contract columns, one row per logged step."""
     columns = CONTRACT_KEYS + (DIRAC_KEYS if dirac else ())
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    for row in rows:
+    for row in history.rows():
         values = (row.get(c, math.nan) for c in columns)
         writer.writerow(["" if json_ready(v) is None else v for v in values])
     return out.getvalue()

@@ -1,89 +1,63 @@
-"""An interactive training session: the trainer loop the GUI steers, free of any transport.
+"""An interactive training session: the loop the window steers, free of any transport.
 
-The loop reads commands from ``inbox`` and reports events through ``outbox``; the app runs it
-in a child process (app/worker.py) so training never competes with drawing for Python's GIL.
-Commands are handled between training chunks of ~10 ms, so play/pause/step/changes take
-effect within about one frame.
+Commands (models/messages.py) arrive through ``inbox``; events leave through ``outbox``. The
+app runs the session in a child process (`serve`, steered by app/worker.py) so training never
+competes with drawing for Python's GIL. Commands are handled between training chunks of about
+10 ms, so play, pause, step and changes take effect within about one frame.
+
+The session owns the run's metric history and its timeline (checkpoints to go back to). Every
+run it starts (a scene, a reset, a rewind, a restored session) gets a new run id, and every
+snapshot carries it: the window never draws a late snapshot of a run it has left.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from models import messages as msg
 from models.config import ConfigError, TrainConfig
-from models.snapshot import DiracState, Snapshot
-from models.trainer import Trainer
+from models.engine import Phase, Trainer
+from models.history import MetricHistory
+from models.session_file import SessionFileError, open_session, save_session
+from models.timeline import Timeline
 
 CHUNK_SECONDS = 0.01  # training between command checks: the control latency floor
-FRAME_SECONDS = 1 / 60  # in-between snapshots (samples only, 0.3 ms each): smooth animation
+FRAME_SECONDS = 1 / 60  # in-between frames (samples only, 0.3 ms each): smooth animation
 FULL_SECONDS = 1 / 8  # full snapshots (surface, field, metrics) at most this often...
 FULL_SHARE = 0.07  # ...and taking at most this share of the time (13-20 ms each on one CPU thread)
+HEARTBEAT_SECONDS = 0.5  # the window calls the process stuck after a few missed beats
 
-
-@dataclass(frozen=True)
-class Command:
-    name: str  # play | pause | toggle | step | apply | reset | load | rate | quit
-    args: tuple[Any, ...] = ()
-
-
-@dataclass(frozen=True)
-class ChangeResult:
-    """What became of one apply() call, for the status bar and the chart markers."""
-
-    step: int
-    changes: Mapping[str, Any]
-    message: str
-    ok: bool
-    config: TrainConfig  # the trainer's config afterwards (the old one if refused)
-    reset: bool = False  # training restarted from step 0 (seed or device changed)
-    optimizer_steps: tuple[int, int] = (0, 0)  # Adam steps in G's and D's state afterwards
-
-
-@dataclass(frozen=True)
-class Frame:
-    """An in-between snapshot's new parts; the rest is the last full snapshot's."""
-
-    step: int
-    fake: np.ndarray
-    dirac: DiracState | None
-    diverged: str | None
-
-    def complete(self, full: Snapshot) -> Snapshot:
-        return replace(
-            full, step=self.step, fake=self.fake, dirac=self.dirac, diverged=self.diverged
-        )
-
-
-@dataclass(frozen=True)
-class Event:
-    kind: str  # snapshot | frame | change | playing | loaded | failed
-    payload: Any = None
-
-
-Inbox = Callable[[float | None], Command | None]  # wait up to timeout (None: forever)
-Outbox = Callable[[Event], None]
+Inbox = Callable[[float | None], msg.Command | None]  # wait up to timeout (None: forever)
+Outbox = Callable[[msg.Event], None]
+PHASE_BOUNDARY = {"d_update": ("d_step", "step"), "g_update": ("g_step", "step")}
 
 
 def serve(connection: Any, config: TrainConfig, base_dir: Path | None, threads: int = 1) -> None:
     """Child-process entry: a session steered over a multiprocessing connection. One torch
-    thread by default, leaving the other core to drawing."""
+    thread by default, leaving the other core to drawing. Any unexpected error is reported
+    (with its traceback) before the process ends, so the window can say what happened."""
     import torch
 
     torch.set_num_threads(threads)
 
-    def inbox(timeout: float | None) -> Command | None:
+    def inbox(timeout: float | None) -> msg.Command | None:
         return connection.recv() if connection.poll(timeout) else None
 
     try:
         Session(inbox, connection.send).run(config, base_dir)
-    except (EOFError, OSError, KeyboardInterrupt):
-        pass  # the app went away: nothing left to report to
+    except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        pass  # the window went away: nothing left to report to
+    except Exception as exc:
+        with contextlib.suppress(OSError, ValueError):
+            connection.send(msg.Crashed(f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+        raise SystemExit(1) from None
     finally:
         connection.close()
 
@@ -93,41 +67,34 @@ class Session:
     inbox: Inbox
     outbox: Outbox
     trainer: Trainer | None = None
+    base_dir: Path | None = None
+    history: MetricHistory = field(default_factory=MetricHistory)
+    timeline: Timeline = field(default_factory=Timeline)
+    run_id: int = 0
     playing: bool = False
     running: bool = True
     rate: float | None = None  # iterations per second cap; None = as fast as it goes
     chunk: int = 1
-    handlers: dict[str, Callable[..., None]] = field(default_factory=dict)
-    _last_full: Snapshot | None = None
+    _phases: Iterator[Phase] | None = None  # an iteration being stepped through
     _full_seconds: float = 0.0  # what the last full snapshot cost
-
-    def __post_init__(self) -> None:
-        self.handlers = {
-            "play": lambda: self._set_playing(True),
-            "pause": lambda: self._set_playing(False),
-            "toggle": lambda: self._set_playing(not self.playing),
-            "step": self._step,
-            "apply": self._apply,
-            "reset": self._reset,
-            "load": self._load,
-            "rate": self._set_rate,
-            "quit": self._quit,
-        }
+    _last_beat: float = 0.0
 
     def run(self, config: TrainConfig, base_dir: Path | None) -> None:
-        self._load(config, base_dir)
+        self.outbox(msg.Ready(os.getpid()))
+        self._load(msg.Load(config, base_dir))
         last_frame = last_full = time.perf_counter()
         while self.running:
-            self._handle(timeout=None if not self.playing else 0.0)
+            self._handle(timeout=HEARTBEAT_SECONDS if not self.playing else 0.0)
+            self._beat()
             if not (self.running and self.playing and self.trainer):
                 continue
             self._train_chunk()
             now = time.perf_counter()
             if now - last_full >= self._full_interval() or self.trainer.diverged:
-                self._emit(full=True)
+                self._emit_full()
                 last_full = last_frame = time.perf_counter()
             elif now - last_frame >= FRAME_SECONDS:
-                self._emit(full=False)
+                self._emit_frame()
                 last_frame = now
             if self.trainer.diverged:
                 self._set_playing(False)
@@ -137,23 +104,65 @@ class Session:
         """Run the first command that arrives within `timeout`, then every queued one."""
         command = self.inbox(timeout)
         while command is not None:
-            self.handlers[command.name](*command.args)
+            self._dispatch(command)
             command = self.inbox(0.0)
+
+    def _dispatch(self, command: msg.Command) -> None:
+        if self.trainer is None and not isinstance(
+            command, msg.Load | msg.OpenSession | msg.SetRate | msg.Quit
+        ):
+            return  # no run yet (the first scene was refused): only a new one can start
+        match command:
+            case msg.Play():
+                self._set_playing(True)
+            case msg.Pause():
+                self._set_playing(False)
+            case msg.Toggle():
+                self._set_playing(not self.playing)
+            case msg.Step(n):
+                self._step(n)
+            case msg.StepPhase(until):
+                self._step_phase(until)
+            case msg.Apply(changes):
+                self._apply(dict(changes))
+            case msg.Reset():
+                self._reset()
+            case msg.Load():
+                self._load(command)
+            case msg.SetRate(rate):
+                self.rate, self.chunk = rate, 1
+            case msg.Rewind(step):
+                self._rewind(step)
+            case msg.SaveSession(path, name):
+                self._save(path, name)
+            case msg.OpenSession(path):
+                self._open(path)
+            case msg.Quit():
+                self.running = self.playing = False
+            case _:
+                raise TypeError(f"unknown command {command!r}")
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        if now - self._last_beat >= HEARTBEAT_SECONDS:
+            self._last_beat = now
+            self.outbox(msg.Heartbeat())
 
     def _train_chunk(self) -> None:
         assert self.trainer is not None
         start = time.perf_counter()
         self.trainer.step(self.chunk)
+        self._keep_checkpoint()
         spent = max(time.perf_counter() - start, 1e-6)
         target = CHUNK_SECONDS * self.chunk / spent
         if self.rate is not None:
             target = min(target, max(1.0, self.rate * CHUNK_SECONDS))
-            ahead = self.chunk / self.rate - spent
-            deadline = time.perf_counter() + ahead
+            deadline = time.perf_counter() + self.chunk / self.rate - spent
             while self.running and (left := deadline - time.perf_counter()) > 0:
                 before = self.rate
-                self._handle(timeout=left)
-                if self.rate != before:
+                self._handle(timeout=min(left, HEARTBEAT_SECONDS))
+                self._beat()
+                if self.rate != before or not self.playing:
                     break
         self.chunk = int(max(1, min(target, 2 * self.chunk)))
 
@@ -162,86 +171,231 @@ class Session:
         slow (a CPU), so drawing never costs training more than FULL_SHARE of its speed."""
         return max(FULL_SECONDS, self._full_seconds / FULL_SHARE)
 
-    def _emit(self, full: bool) -> None:
-        """A full snapshot, or just what changed since the last one (a Frame): the rest of an
-        in-between snapshot is the last full one's, so it need not cross the pipe again."""
+    def _emit_full(self) -> None:
         assert self.trainer is not None
         start = time.perf_counter()
-        snapshot: Snapshot = self.trainer.snapshot(full=full)
-        if full:
-            self._full_seconds = time.perf_counter() - start
-        if full or self._last_full is None or snapshot.metrics is not self._last_full.metrics:
-            self._last_full = snapshot
-            self.outbox(Event("snapshot", snapshot))
+        snapshot = self.trainer.snapshot()
+        self._full_seconds = time.perf_counter() - start
+        self.history.append(snapshot.metrics)
+        self.outbox(msg.SnapshotReady(snapshot, self.run_id))
+
+    def _emit_frame(self) -> None:
+        """Just what moved since the last full snapshot (or a full one if there is none)."""
+        assert self.trainer is not None
+        frame = self.trainer.frame()
+        if frame is None:
+            self._emit_full()
         else:
-            self.outbox(
-                Event(
-                    "frame", Frame(snapshot.step, snapshot.fake, snapshot.dirac, snapshot.diverged)
-                )
-            )
+            self.outbox(msg.FrameReady(frame, self.run_id))
 
     def _set_playing(self, playing: bool) -> None:
         playing = playing and self.trainer is not None and not self.trainer.diverged
+        if playing:
+            self._finish_iteration()
         if playing != self.playing:
             self.playing = playing
-            self.outbox(Event("playing", playing))
+            self.outbox(msg.PlayingChanged(playing))
+
+    def _keep_checkpoint(self) -> None:
+        trainer = self.trainer
+        if trainer is None or trainer.diverged or not self.timeline.due(trainer.step_count):
+            return
+        self.timeline.keep(trainer.step_count, trainer.config, trainer.state_dict())
+        self.outbox(msg.TimelineChanged(self.timeline.steps, self.run_id))
+
+    def _new_run(self, reason: str, message: str = "") -> None:
+        """A run (re)starts: new id, the timeline from here, the window told, a snapshot."""
+        assert self.trainer is not None
+        self._phases = None
+        self.run_id += 1
+        self.timeline.clear()
+        self._keep_checkpoint()
+        self.outbox(
+            msg.RunStarted(
+                self.trainer.config,
+                self.run_id,
+                self.history,
+                reason,
+                message,  # type: ignore[arg-type]
+            )
+        )
+        self._emit_full()
 
     # ----------------------------------------------------------------- commands
     def _step(self, n: int) -> None:
         assert self.trainer is not None
         self._set_playing(False)
+        self._finish_iteration()
         self.trainer.step(n)
-        self._emit(full=True)
+        self._keep_checkpoint()
+        self._emit_full()
+
+    def _step_phase(self, until: msg.StepUntil) -> None:
+        """Run phases of the current iteration up to the next `until` boundary, reporting each
+        with a snapshot of the state right after it."""
+        trainer = self.trainer
+        assert trainer is not None
+        self._set_playing(False)
+        if trainer.diverged:
+            return
+        if self._phases is None:
+            self._phases = trainer.phases()
+        while True:
+            try:
+                phase = next(self._phases)
+            except StopIteration:  # (the last phase already ended it; kept for safety)
+                self._phases = None
+                self._keep_checkpoint()
+                return
+            done = self._report_phase(phase)
+            if until == "phase" or phase.kind in PHASE_BOUNDARY.get(until, ()) or done:
+                return
+
+    def _report_phase(self, phase: Phase) -> bool:
+        """Send one phase; if it was the iteration's last, finish the iteration first (so its
+        snapshot shows the new step). Returns whether the iteration ended."""
+        assert self.trainer is not None
+        last = phase.kind in ("g_step", "step") and phase.index == phase.count - 1
+        if last:
+            for _ in self._phases or ():
+                pass  # the generator's tail books the iteration
+            self._phases = None
+        snapshot = self.trainer.snapshot()
+        if last:
+            self._after_iteration(snapshot.metrics)
+        loss = None
+        if phase.loss is not None:
+            loss = float(phase.loss.detach().reshape(-1)[0].cpu())
+        batch = None if phase.batch is None else phase.batch.detach().cpu().numpy().copy()
+        self.outbox(
+            msg.PhaseDone(
+                phase.kind,
+                phase.player,
+                phase.index,
+                phase.count,
+                loss,
+                batch,
+                snapshot,
+                last,
+                self.run_id,
+            )
+        )
+        return last
+
+    def _after_iteration(self, metrics: Any) -> None:
+        """A stepped iteration ended: book its snapshot's metrics, maybe keep a checkpoint."""
+        self._keep_checkpoint()
+        self.history.append(metrics)
+
+    def _finish_iteration(self) -> None:
+        """Run the rest of an iteration being stepped through (before anything else)."""
+        if self._phases is not None:
+            for _ in self._phases:
+                pass
+            self._phases = None
+            self._keep_checkpoint()
 
     def _apply(self, changes: dict[str, Any]) -> None:
         trainer = self.trainer
         assert trainer is not None
+        self._finish_iteration()
+        step = trainer.step_count
         try:
             report = trainer.apply(changes)
         except ConfigError as exc:
-            result = ChangeResult(
-                trainer.step_count,
-                changes,
-                str(exc),
-                False,
-                trainer.config,
-                optimizer_steps=trainer.optimizer_steps(),
+            self.outbox(
+                msg.ChangeResult(
+                    step,
+                    changes,
+                    str(exc),
+                    False,
+                    trainer.config,
+                    optimizer_steps=trainer.optimizer_steps(),
+                )
             )
-            self.outbox(Event("change", result))
             return
-        result = ChangeResult(
-            trainer.step_count,
-            changes,
-            report.message,
-            True,
-            trainer.config,
-            report.reset,
-            trainer.optimizer_steps(),
+        marker = None
+        if report.changed and not report.reset:
+            marker = self.history.mark_edit(
+                step, report.changed, "; ".join(report.labels), time.monotonic()
+            )
+        self.outbox(
+            msg.ChangeResult(
+                step,
+                changes,
+                f"step {step}: {report.message}" if report.changed else "",
+                True,
+                trainer.config,
+                report.reset,
+                trainer.optimizer_steps(),
+                marker,
+            )
         )
-        self.outbox(Event("change", result))
-        self._emit(full=True)  # the change shows on screen within one chunk
+        if report.reset:
+            self.history.clear()
+            self._new_run("reset", report.message)
+        else:
+            self._keep_checkpoint()
+            self._emit_full()  # the change shows on screen within one chunk
 
     def _reset(self) -> None:
         assert self.trainer is not None
+        self._phases = None
         self.trainer.reset()
-        self._emit(full=True)
+        self.history.clear()
+        self._new_run("reset")
 
-    def _load(self, config: TrainConfig, base_dir: Path | None) -> None:
+    def _load(self, command: msg.Load) -> None:
         try:
-            trainer = Trainer(config, base_dir)
+            trainer = Trainer(command.config, command.base_dir)
         except ConfigError as exc:
-            self.outbox(Event("failed", str(exc)))
+            self.outbox(msg.LoadRefused(str(exc)))
             return
-        self.trainer = trainer
+        self._replace(trainer, command.base_dir, MetricHistory())
+        self._new_run("load")
+
+    def _rewind(self, step: int) -> None:
+        checkpoint = self.timeline.at_or_before(step)
+        if self.trainer is None or checkpoint is None:
+            return
+        self._phases = None
+        trainer = Trainer(checkpoint.config, self.base_dir)
+        trainer.load_state_dict(checkpoint.state)
+        self.history.branch_at(checkpoint.step)
+        self._replace(trainer, self.base_dir, self.history)
+        self._set_playing(False)
+        self._new_run("rewind", f"back to step {checkpoint.step}: change a control and play")
+
+    def _open(self, path: Path) -> None:
+        try:
+            trainer, saved = open_session(path)
+        except SessionFileError as exc:
+            self.outbox(msg.LoadRefused(str(exc)))
+            return
+        self._replace(trainer, None, saved.history)
+        self._set_playing(False)
+        self._new_run("session", f"opened {Path(path).name} at step {trainer.step_count}")
+
+    def _replace(self, trainer: Trainer, base_dir: Path | None, history: MetricHistory) -> None:
+        """Swap in another run, keeping config versions increasing (views compare them)."""
+        if self.trainer is not None:
+            trainer.config_version = self.trainer.config_version + 1
+        self.trainer, self.base_dir, self.history = trainer, base_dir, history
         self.chunk = 1
         self._set_playing(False)
-        self.outbox(Event("loaded", config))
-        self._emit(full=True)
 
-    def _set_rate(self, rate: float | None) -> None:
-        self.rate = rate
-        self.chunk = 1
-
-    def _quit(self) -> None:
-        self.running = False
-        self.playing = False
+    def _save(self, path: Path, scene_name: str) -> None:
+        assert self.trainer is not None
+        self._finish_iteration()
+        try:
+            size = save_session(path, self.trainer, self.history, scene_name)
+        except (OSError, ConfigError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.outbox(
+                msg.SessionSaved(path, False, f"Could not save {Path(path).name}: {reason}")
+            )
+            return
+        step = self.trainer.step_count
+        self.outbox(
+            msg.SessionSaved(path, True, f"Saved session {path} (step {step}, {size / 1e6:.1f} MB)")
+        )

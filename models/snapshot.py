@@ -7,7 +7,7 @@ Grids are indexed [ix, iy] (x varies along the first axis), matching pyqtgraph's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -78,7 +78,29 @@ class Snapshot:
     device: str = "cpu"
     dirac: DiracState | None = None
     diverged: str | None = None
-    layer_grad_norms: Mapping[str, float] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        _refreeze(state)
+        self.__dict__.update(state)
+
+    def with_frame(self, frame: Frame) -> Snapshot:
+        """This full snapshot with an in-between frame's newer samples: the one place where
+        a frame becomes a snapshot (the rest has not changed since the full one)."""
+        return replace(
+            self, step=frame.step, fake=frame.fake, dirac=frame.dirac, diverged=frame.diverged
+        )
+
+
+@dataclass(frozen=True)
+class Frame:
+    """An in-between snapshot's new parts (0.3 ms to take, a few KB to send): the samples
+    move smoothly between full snapshots, which cost 13-20 ms each on one CPU thread."""
+
+    step: int
+    fake: np.ndarray
+    dirac: DiracState | None
+    diverged: str | None
+    config_version: int
 
     def __setstate__(self, state: dict[str, object]) -> None:
         _refreeze(state)

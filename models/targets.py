@@ -217,6 +217,8 @@ def build_target(config: TargetConfig, base_dir: Path | None = None) -> Target:
         return moons(config.radius / 2.0, std, config.modes)
     if config.kind == "gaussians":
         return gaussians(config.means, config.stds, config.weights, std)
+    if config.kind == "points" and not config.file:
+        return point_cloud(torch.tensor(config.points, dtype=torch.float32), std, config.modes)
     if config.kind == "points":
         path = Path(config.file)
         if not path.is_absolute() and base_dir is not None:

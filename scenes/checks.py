@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from models import run
 from models.config import CheckConfig
-from models.trainer import Trainer
+from models.engine import Trainer
+from models.history import MetricHistory
 from scenes.loader import Scene
 
 LOG_EVERY = 100
@@ -38,20 +40,21 @@ class Outcome:
         return f"{what} = {self.value:.4g} at {span} (claim {c.op} {c.value:g})"
 
 
-def run_scene(scene: Scene, seed: int, steps: int) -> list[Mapping[str, float]]:
+def run_scene(scene: Scene, seed: int, steps: int) -> MetricHistory:
     """The scene's metrics every LOG_EVERY iterations up to `steps`, with this seed."""
     config = scene.config.with_changes({"training.seed": seed, "training.device": "cpu"})
     trainer = Trainer(config, scene.base_dir)
     return run.train(trainer, steps, min(LOG_EVERY, steps))
 
 
-def measure(check: CheckConfig, rows: Sequence[Mapping[str, float]]) -> float:
+def measure(check: CheckConfig, history: MetricHistory) -> float:
     """The check's metric, aggregated over the rows it covers."""
+    steps, column = history.column("step"), history.column(check.metric)
     if check.aggregate == "at":
-        matching = [r for r in rows if r["step"] == check.steps]
-        return float(matching[-1][check.metric]) if matching else math.nan
-    values = [float(r[check.metric]) for r in rows if check.after <= r["step"] <= check.steps]
-    values = [v for v in values if not math.isnan(v)]
+        matching = column[steps == check.steps]
+        return float(matching[-1]) if matching.size else math.nan
+    span = column[(steps >= check.after) & (steps <= check.steps)]
+    values = [float(v) for v in span if not math.isnan(v)]
     if check.aggregate == "distinct":
         return float(len(set(values)))
     if not values:
@@ -59,10 +62,77 @@ def measure(check: CheckConfig, rows: Sequence[Mapping[str, float]]) -> float:
     return max(values) if check.aggregate == "max" else min(values)
 
 
-def evaluate(check: CheckConfig, rows: Sequence[Mapping[str, float]]) -> Outcome:
-    value = measure(check, rows)
+def evaluate(check: CheckConfig, history: MetricHistory) -> Outcome:
+    value = measure(check, history)
     return Outcome(check, value, not math.isnan(value) and OPS[check.op](value, check.value))
 
 
 def steps_needed(checks: Sequence[CheckConfig]) -> int:
     return max((c.steps for c in checks), default=0)
+
+
+def claim_text(check: CheckConfig) -> str:
+    what = check.metric if check.aggregate == "at" else f"{check.aggregate}({check.metric})"
+    span = (
+        f"step {check.steps}" if check.aggregate == "at" else f"steps {check.after}-{check.steps}"
+    )
+    return f"{what} {check.op} {check.value:g} at {span}"
+
+
+@dataclass
+class Calibration:
+    """A scene's claims over many seeds: how many hold, and the seed closest to failing."""
+
+    checks: Sequence[CheckConfig]
+    outcomes: dict[int, list[Outcome]]  # seed -> one outcome per check
+    seconds: float = 0.0
+
+    @property
+    def failures(self) -> int:
+        return sum(not o.passed for row in self.outcomes.values() for o in row)
+
+    def worst(self, index: int) -> tuple[int, float]:
+        """The seed whose value is nearest to (or furthest past) the claim's threshold."""
+        check = self.checks[index]
+        values = {seed: row[index].value for seed, row in self.outcomes.items()}
+        lower_is_worse = check.op in (">=", ">")
+
+        def badness(seed: int) -> float:
+            value = values[seed]
+            if math.isnan(value):
+                return math.inf
+            return -value if lower_is_worse else value
+
+        seed = max(values, key=badness)
+        return seed, values[seed]
+
+    def lines(self) -> list[str]:
+        total = len(self.outcomes)
+        lines = []
+        for index, check in enumerate(self.checks):
+            passed = sum(row[index].passed for row in self.outcomes.values())
+            seed, value = self.worst(index)
+            lines.append(
+                f"{passed:>3}/{total}  {claim_text(check):52s} worst: seed {seed} ({value:.4g})"
+            )
+        return lines
+
+
+def calibrate(
+    scene: Scene,
+    checks: Sequence[CheckConfig],
+    seeds: Sequence[int],
+    on_seed: Callable[[str], None] | None = None,
+) -> Calibration:
+    """Run the scene on every seed and evaluate the checks on each run."""
+    start = time.perf_counter()
+    outcomes: dict[int, list[Outcome]] = {}
+    for seed in seeds:
+        history = run_scene(scene, seed, steps_needed(checks))
+        outcomes[seed] = [evaluate(c, history) for c in checks]
+        if on_seed is not None:
+            text = "; ".join(
+                ("ok " if o.passed else "FAIL ") + o.describe() for o in outcomes[seed]
+            )
+            on_seed(f"  seed {seed}: {text}")
+    return Calibration(checks, outcomes, time.perf_counter() - start)

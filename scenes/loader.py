@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import tomli_w
 
 from models.config import ConfigError, TrainConfig, parse_config
 from models.targets import build_target
@@ -107,26 +103,3 @@ def changed_keys(base: TrainConfig, current: TrainConfig) -> dict[str, Any]:
             if old.get(section, {}).get(key) != value:
                 changes[f"{section}.{key}"] = value
     return changes
-
-
-def scene_to_toml(config: TrainConfig) -> str:
-    """The config as a scene file that loads back to the same config."""
-    data: dict[str, Any] = config.model_dump(mode="json", exclude_none=True)
-    if not data.get("checks"):
-        data.pop("checks", None)
-    return tomli_w.dumps(data)
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write via a temporary file in the same folder and a rename, so a failed or interrupted
-    write never leaves a half-written file or clobbers the old one."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QMessageBox, QPushButton
 
 from app.main_window import MainWindow
-from app.worker import ChangeResult
+from models.messages import ChangeResult
 from scenes.loader import load_scene_file, resolve
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -306,9 +306,10 @@ def test_closing_mid_training_stops_the_thread(qtbot) -> None:  # type: ignore[n
         lambda: win._latest is not None and win._latest.step > 10, timeout=ENGINE_START_MS
     )
     threads_before = threading.active_count()
+    process = win.worker._process
     win.close()
     assert not win.worker.isRunning()
-    assert not win.worker._process.is_alive()
+    assert not process.is_alive()
     assert threading.active_count() <= threads_before
     assert np.isfinite(win._latest.fake).all()
 

@@ -8,14 +8,13 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from models.atomic import write_atomic
 from models.config import ConfigError
 from scenes.loader import (
     library,
     load_scene_file,
     parse_scene_text,
     resolve,
-    scene_to_toml,
-    write_atomic,
 )
 
 SECTIONS = [
@@ -114,7 +113,7 @@ def test_huge_and_unicode_values(tmp_path: Path) -> None:
 def test_every_shipped_scene_round_trips_through_toml(tmp_path: Path) -> None:
     for scene in library():
         path = tmp_path / f"{scene.name}.toml"
-        write_atomic(path, scene_to_toml(scene.config))
+        write_atomic(path, scene.config.to_toml())
         again = load_scene_file(path) if scene.config.target.kind != "points" else None
         if again is not None:
             assert again.config == scene.config, scene.name

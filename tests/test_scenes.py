@@ -11,10 +11,10 @@ first rows of that run.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 
 import pytest
 
+from models.history import MetricHistory
 from scenes.checks import evaluate, run_scene, steps_needed
 from scenes.loader import Scene, library
 
@@ -24,14 +24,14 @@ FIXES = [s for s in LESSONS if s.config.scene.role == "fix"]
 SEED = 0
 
 
-_RUNS: dict[str, Sequence[Mapping[str, float]]] = {}
+_RUNS: dict[str, MetricHistory] = {}
 
 
-def rows_for(scene: Scene, steps: int) -> Sequence[Mapping[str, float]]:
+def rows_for(scene: Scene, steps: int) -> MetricHistory:
     """Metrics of a seeded run of at least `steps`: a longer run already made is reused
     (runs are deterministic, so its first rows are exactly the shorter run's)."""
     cached = _RUNS.get(scene.name)
-    if cached is None or cached[-1]["step"] < steps:
+    if cached is None or cached.last_step < steps:
         _RUNS[scene.name] = cached = run_scene(scene, SEED, steps)
     return cached
 
@@ -103,7 +103,7 @@ def test_fast_claims_hold(name: str) -> None:
 def test_vanishing_gradient_ratio_is_below_a_tenth() -> None:
     def at_100(name: str) -> float:
         rows = rows_for(SCENES[name], 100)
-        return next(r["grad_norm_g"] for r in rows if r["step"] == 100)
+        return float(rows.value_at(100)["grad_norm_g"])
 
     saturating, non_saturating = at_100("vanishing_minimax"), at_100("vanishing_fix_ns")
     assert saturating / non_saturating < 0.1

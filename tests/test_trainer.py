@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from models.config import ConfigError, TrainConfig
+from models.engine import Trainer
 from models.networks import MinibatchDiscrimination
 from models.optimizers import Lookahead, flatten, make_optimizer, unflatten
-from models.trainer import Trainer
 
 Small = Callable[..., TrainConfig]
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 from app.export.files import TEMP_MARK
 from app.export.options import ExportOptions, command_args
 from models.config import TrainConfig
-from scenes.loader import portable_config, scene_to_toml
+from scenes.loader import portable_config
 
 KILL_AFTER_MS = 5000
 
@@ -29,7 +29,7 @@ class ExportJob(QObject):
         self.options = options
         self._folder = tempfile.TemporaryDirectory(prefix="ganscope-export-")
         scene_file = Path(self._folder.name) / "scene.toml"
-        scene_file.write_text(scene_to_toml(portable_config(config, base_dir)), encoding="utf-8")
+        scene_file.write_text(portable_config(config, base_dir).to_toml(), encoding="utf-8")
         self.arguments = ["-m", "app", "export", str(scene_file), *command_args(options)]
         self._process = QProcess(self)
         self._process.readyReadStandardOutput.connect(self._read_progress)

@@ -6,9 +6,10 @@ contract as the scene loader's errors.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from models.atomic import destination_problem
 
 FORMATS = ("mp4", "gif", "png", "svg", "csv")
 ANIMATED = ("mp4", "gif")
@@ -139,18 +140,10 @@ def build_options(
 
 
 def destination_problems(path: Path, overwrite: bool) -> list[str]:
-    """Refuse before training rather than after: a missing folder, no permission, or an
+    """Refuse before training rather than after: a missing folder, no permission, an
     existing file that was not explicitly allowed to be replaced."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        return [f"--out: folder {folder} does not exist"]
-    if not os.access(folder, os.W_OK):
-        return [f"--out: folder {folder} is not writable"]
-    if path.is_dir():
-        return [f"--out: {path} is a folder; give a file name such as {path / 'anim.mp4'}"]
-    if path.exists() and not overwrite:
-        return [f"--out: {path} exists; pass --overwrite to replace it"]
-    return []
+    problem = destination_problem(path, "--out", overwrite)
+    return [problem] if problem else []
 
 
 def command_args(options: ExportOptions) -> list[str]:

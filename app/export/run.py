@@ -19,9 +19,10 @@ from app.export.files import FrameSink, GifSink, Mp4Sink, PngSink, atomic_output
 from app.export.options import ANIMATED, ExportOptions, frame_steps
 from models import run
 from models.config import TrainConfig
+from models.engine import Trainer
+from models.history import MetricHistory
 from models.producer import SnapshotProducer, snapshots_at
 from models.snapshot import Snapshot
-from models.trainer import Trainer
 
 Progress = Callable[[int, int], None]
 PIPELINE_MIN_FRAMES = 60  # below this the child's start-up costs more than the overlap saves
@@ -63,9 +64,11 @@ def export_scene(
         watched = WatchedSnapshots(source, len(marks), progress, cancelled)
         with atomic_output(options.out) as temp:
             if options.format == "csv":
-                rows = [snapshot.metrics for snapshot in watched]
-                temp.write_text(run.metrics_csv(rows, config.is_dirac), encoding="utf-8")
-                count = len(rows)
+                history = MetricHistory()
+                for snapshot in watched:
+                    history.append(snapshot.metrics)
+                temp.write_text(run.metrics_csv(history, config.is_dirac), encoding="utf-8")
+                count = len(history)
             else:
                 count = _render(config, watched, options, temp)
     return ExportResult(

@@ -1,0 +1,92 @@
+"""Live changes between iterations: each changed knob does what its effect in the knob table
+says (models/knobs.py), and the report says it in words for the status bar and the charts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from models.config import TrainConfig
+from models.engine.state import RunState
+from models.knobs import KNOB_BY_KEY, Effect
+from models.targets import build_target
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """What a change did, so the UI can say so."""
+
+    changed: tuple[str, ...]
+    rebuilt: tuple[str, ...] = ()
+    reset: bool = False
+    labels: tuple[str, ...] = ()  # "R1 gamma = 1" per changed key, for markers and messages
+
+    @property
+    def message(self) -> str:
+        what = ", ".join(self.labels or self.changed)
+        if self.reset:
+            return f"{what}: restarted training from step 0"
+        if self.rebuilt:
+            return f"{what}: rebuilt " + " and ".join(self.rebuilt)
+        return f"{what} (optimizer state kept)"
+
+
+def effect_of(key: str) -> Effect:
+    knob = KNOB_BY_KEY.get(key)
+    if knob is not None:
+        return knob.effect
+    if key.startswith("target."):
+        return "target"
+    return "view" if key.startswith(("view.", "scene.")) else "hot"
+
+
+def label(key: str, value: Any) -> str:
+    """'R1 gamma = 1': the knob's own name and a readable value."""
+    knob = KNOB_BY_KEY.get(key)
+    if knob is None:
+        return f"{key.split('.')[-1]} = {value}"
+    return f"{knob.label} = {knob.format_value(value)}"
+
+
+def changed_keys(old: TrainConfig, new: TrainConfig, keys: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(k for k in keys if old.value(k) != new.value(k))
+
+
+def apply_changes(run: RunState, new: TrainConfig, changed: tuple[str, ...]) -> ApplyReport:
+    """Move `run` to the validated config `new`; `changed` are the keys whose value differs.
+    Returns reset=True, and leaves `run` alone, when the run must start again from step 0
+    (seed, device, to or from the Dirac-GAN): the caller builds a new one."""
+    old = run.config
+    labels = tuple(label(k, new.value(k)) for k in changed)
+    if not changed:
+        run.config = new
+        return ApplyReport(())
+    effects = {effect_of(k) for k in changed}
+    if "restart" in effects or old.is_dirac != new.is_dirac:
+        return ApplyReport(changed, reset=True, labels=labels)
+    if "target" in effects:
+        build_target(new.target, run.base_dir)  # a bad point file is refused here, unchanged
+    run.config = new
+    rebuilt = []
+    if "target" in effects:
+        run.build_target()
+        rebuilt.append("target data")
+    if "generator" in effects:
+        run.build_generator()
+        rebuilt.append("generator")
+    elif old.training.optimizer_for("g") != new.training.optimizer_for("g"):
+        run.build_optimizer("g")
+        rebuilt.append("G's optimizer")
+    if "discriminator" in effects:
+        run.build_discriminator()
+        rebuilt.append("discriminator")
+    elif old.training.optimizer_for("d") != new.training.optimizer_for("d"):
+        run.build_optimizer("d")
+        rebuilt.append("D's optimizer")
+    if "training.batch" in changed:
+        run.redraw_probe_batches()
+    if "view.samples" in changed:
+        run.redraw_view_latents()
+    run.retune()
+    return ApplyReport(changed, tuple(rebuilt), labels=labels)
