@@ -520,4 +520,3 @@ class MainWindow(QMainWindow):
         self.export.finish()  # a recording is finished and saved, an export cancelled
         self.worker.stop()
         super().closeEvent(event)
-

@@ -73,6 +73,15 @@ class MetricHistory:
         index = int(np.argmin(np.abs(self.column("step") - step)))
         return dict(zip(COLUMNS, self._data[index], strict=True))
 
+    def copy(self) -> MetricHistory:
+        """An independent copy (events carry copies: the session goes on appending)."""
+        other = MetricHistory()
+        other._data, other.size = self._data[: max(self.size, 1)].copy(), self.size
+        other.markers = list(self.markers)
+        other.abandoned = [branch.copy() for branch in self.abandoned]
+        other._next_ident, other._last_edit = self._next_ident, self._last_edit
+        return other
+
     def clear(self) -> None:
         """A fresh run: no rows, no markers, no branches."""
         self.size = 0

@@ -151,6 +151,9 @@ class PlayingChanged:
     playing: bool
 
 
+RunReason = Literal["load", "reset", "rewind", "session"]
+
+
 @dataclass(frozen=True)
 class RunStarted:
     """A run (re)starts: a new scene, a reset, a restored session or a rewind. Everything
@@ -159,7 +162,7 @@ class RunStarted:
     config: TrainConfig
     run_id: int
     history: MetricHistory
-    reason: Literal["load", "reset", "rewind", "session"]
+    reason: RunReason
     message: str = ""
 
 

@@ -188,13 +188,16 @@ class Session:
         else:
             self.outbox(msg.FrameReady(frame, self.run_id))
 
-    def _set_playing(self, playing: bool) -> None:
+    def _set_playing(self, playing: bool, show: bool = True) -> None:
+        """Play or pause; pausing shows the state in full unless a new run replaces it."""
         playing = playing and self.trainer is not None and not self.trainer.diverged
         if playing:
             self._finish_iteration()
         if playing != self.playing:
             self.playing = playing
             self.outbox(msg.PlayingChanged(playing))
+            if not playing and show and self.trainer is not None:
+                self._emit_full()  # paused: show the state as it is, in full
 
     def _keep_checkpoint(self) -> None:
         trainer = self.trainer
@@ -203,22 +206,22 @@ class Session:
         self.timeline.keep(trainer.step_count, trainer.config, trainer.state_dict())
         self.outbox(msg.TimelineChanged(self.timeline.steps, self.run_id))
 
-    def _new_run(self, reason: str, message: str = "") -> None:
+    def _new_run(self, reason: msg.RunReason, message: str = "") -> None:
         """A run (re)starts: new id, the timeline from here, the window told, a snapshot."""
         assert self.trainer is not None
         self._phases = None
         self.run_id += 1
-        self.timeline.clear()
-        self._keep_checkpoint()
+        if reason == "rewind":  # the checkpoints up to here stay, to go back further
+            self.timeline.branch_at(self.trainer.step_count)
+        else:
+            self.timeline.clear()
         self.outbox(
-            msg.RunStarted(
-                self.trainer.config,
-                self.run_id,
-                self.history,
-                reason,
-                message,  # type: ignore[arg-type]
-            )
+            msg.RunStarted(self.trainer.config, self.run_id, self.history.copy(), reason, message)
         )
+        if self.timeline.due(self.trainer.step_count):
+            self._keep_checkpoint()
+        else:
+            self.outbox(msg.TimelineChanged(self.timeline.steps, self.run_id))
         self._emit_full()
 
     # ----------------------------------------------------------------- commands
@@ -363,7 +366,6 @@ class Session:
         trainer.load_state_dict(checkpoint.state)
         self.history.branch_at(checkpoint.step)
         self._replace(trainer, self.base_dir, self.history)
-        self._set_playing(False)
         self._new_run("rewind", f"back to step {checkpoint.step}: change a control and play")
 
     def _open(self, path: Path) -> None:
@@ -373,16 +375,15 @@ class Session:
             self.outbox(msg.LoadRefused(str(exc)))
             return
         self._replace(trainer, None, saved.history)
-        self._set_playing(False)
         self._new_run("session", f"opened {Path(path).name} at step {trainer.step_count}")
 
     def _replace(self, trainer: Trainer, base_dir: Path | None, history: MetricHistory) -> None:
         """Swap in another run, keeping config versions increasing (views compare them)."""
+        self._set_playing(False, show=False)
         if self.trainer is not None:
             trainer.config_version = self.trainer.config_version + 1
         self.trainer, self.base_dir, self.history = trainer, base_dir, history
         self.chunk = 1
-        self._set_playing(False)
 
     def _save(self, path: Path, scene_name: str) -> None:
         assert self.trainer is not None

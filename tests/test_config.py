@@ -76,3 +76,47 @@ def test_wgan_gp_defaults_to_lambda_10_unless_set() -> None:
     explicit = {"training": {"loss": "wgan-gp"}, "regularization": {"gradient_penalty": 1.0}}
     assert parse_config(explicit).gradient_penalty == 1.0
     assert parse_config({}).gradient_penalty == 0.0
+
+
+def test_every_knob_is_a_config_key_bounded_as_the_table_says() -> None:
+    from models.knobs import KNOBS
+
+    config = parse_config({})
+    for knob in KNOBS:
+        config.value(knob.key)  # every knob is a key of the scene file
+        if knob.kind not in ("float", "int") or knob.low is None:
+            continue
+        if knob.kind == "int":
+            outside: float = int(knob.low) - 1
+        else:
+            outside = knob.low if knob.above_low else knob.low - 1.0
+        with pytest.raises(ConfigError) as info:
+            config.with_changes({knob.key: outside})
+        assert info.value.problems[0].startswith(knob.key), knob.key
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("training.batch", True),
+        ("training.lr_d", True),
+        ("generator.batch_norm", "yes"),
+        ("generator.batch_norm", 1),
+        ("training.batch", 256.0),
+    ],
+)
+def test_types_are_strict_not_coerced(key: str, value: object) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config({}).with_changes({key: value})
+    assert info.value.problems[0].startswith(key)
+
+
+def test_schema_version_must_be_the_integer_1() -> None:
+    [line] = problems({"schema_version": True})
+    assert line.startswith("schema_version:")
+
+
+def test_a_typo_suggests_the_knob() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config({}).with_changes({"training.lr_dd": 1e-3})
+    assert "did you mean training.lr_d?" in info.value.problems[0]
