@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
 from models.objectives import Objective
+
+GAUSS_HERMITE_NODES = 40
 
 
 def grid_points(
@@ -66,24 +69,43 @@ def dirac_flow(
     psis: torch.Tensor,
     r1_gamma: float,
     gp_lambda: float,
+    noise_std: float = 0.0,
 ) -> torch.Tensor:
-    """(K, K, 2) gradient-play vector field (-dL_G/dtheta, -dL_D/dpsi) of the Dirac-GAN.
+    """(K, K, 2) expected gradient-play field (-dL_G/dtheta, -dL_D/dpsi) of the Dirac-GAN, with
+    every regularizer the run uses.
 
-    Real data sits at 0, so D(real) = 0 and grad_x D = psi everywhere: R1 adds gamma/2 psi^2 and
-    the WGAN gradient penalty adds lambda (|psi| - 1)^2 to D's loss.
+    Real data sits at 0 and D(x) = -psi * x, so grad_x D = -psi everywhere: R1 adds
+    gamma/2 psi^2 and the WGAN gradient penalty lambda (|psi| - 1)^2 to D's loss. Instance
+    noise of std s moves both inputs by N(0, s^2): the losses are averaged over it with
+    Gauss-Hermite quadrature (exact for the polynomial losses, to ~1e-6 for the logistic
+    ones), so the arrows show the pull training feels on average, not a noise-free rotation.
     """
     theta, psi = torch.meshgrid(thetas, psis, indexing="ij")
     theta = theta.detach().requires_grad_(True)
     psi = psi.detach().requires_grad_(True)
+    nodes, weights = _gauss_hermite(noise_std, theta.dtype)
     with torch.enable_grad():
-        fake_score = psi * theta
-        real_term, fake_term = objective.d_terms(torch.zeros_like(fake_score), fake_score)
+        fake_x = theta[..., None] + nodes  # (K, K, Q) where the noisy fake sample lands
+        real_x = nodes.expand_as(fake_x)  # and the noisy real one
+        score = -psi[..., None]
+        real_term, fake_term = objective.d_terms(score * real_x, score * fake_x)
         penalty = 0.5 * r1_gamma * psi.square() + gp_lambda * (psi.abs() - 1).square()
-        d_loss = real_term + fake_term + penalty
-        g_loss = objective.g_loss_per_sample(fake_score)
+        d_loss = ((real_term + fake_term) * weights).sum(-1) + penalty
+        g_loss = (objective.g_loss_per_sample(score * fake_x) * weights).sum(-1)
         (d_theta,) = torch.autograd.grad(g_loss.sum(), theta, retain_graph=True)
         (d_psi,) = torch.autograd.grad(d_loss.sum(), psi)
     return torch.stack([-d_theta, -d_psi], dim=2)
+
+
+def _gauss_hermite(std: float, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """Nodes and weights for E[f(s * N(0, 1))] (one node of weight 1 without noise)."""
+    if std <= 0:
+        return torch.zeros(1, dtype=dtype), torch.ones(1, dtype=dtype)
+    nodes, weights = np.polynomial.hermite_e.hermegauss(GAUSS_HERMITE_NODES)
+    return (
+        torch.tensor(nodes * std, dtype=dtype),
+        torch.tensor(weights / weights.sum(), dtype=dtype),
+    )
 
 
 def dirac_axes(theta: float, psi: float, k: int) -> tuple[torch.Tensor, torch.Tensor]:

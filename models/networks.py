@@ -8,6 +8,7 @@ trainer always hands it (N, 2) samples.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
@@ -42,7 +43,9 @@ def _hidden_layers(
         linear = nn.Linear(dim, width)
         layers.append(spectral_norm(linear) if sn else linear)
         if batch_norm:
-            layers.append(nn.BatchNorm1d(width))
+            # Always the batch's own statistics, as in training: running averages would show
+            # a different network from the one the other player trains against.
+            layers.append(nn.BatchNorm1d(width, track_running_stats=False))
         layers.append(make_activation(activation))
         dim = width
     return layers
@@ -132,12 +135,35 @@ class Discriminator(nn.Module):
         return has_bn or self.minibatch is not None
 
     def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
-        """Scores of x; `reference` samples stand in for the batch in minibatch features."""
-        h = self.features(x.reshape(-1, 2 * self.pack))
+        """Scores of x. With `reference`, each row of x is scored as if it were one more
+        member of that batch: batch norm uses the reference's statistics and minibatch
+        features compare with the reference's samples (this is how the views score a grid
+        of points as D scores a batch of generated samples)."""
+        h = x.reshape(-1, 2 * self.pack)
+        if reference is None:
+            h = self.features(h)
+            ref = None
+        else:
+            h, ref = _with_reference(self.features, h, reference.reshape(-1, 2 * self.pack))
         if self.minibatch is not None:
-            ref = None if reference is None else self.features(reference.reshape(-1, 2 * self.pack))
             h = self.minibatch(h, ref)
         return self.head(h).squeeze(1)
+
+
+def _with_reference(
+    layers: nn.Sequential, h: torch.Tensor, ref: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both inputs through the layers, batch norm normalising both by the reference's batch
+    statistics (without touching any running statistics)."""
+    for layer in layers:
+        if isinstance(layer, nn.BatchNorm1d):
+            # constants for the scored rows: one more member hardly moves a batch's statistics
+            mean, var = ref.detach().mean(0), ref.detach().var(0, unbiased=False)
+            h = F.batch_norm(h, mean, var, layer.weight, layer.bias, False, 0.0, layer.eps)
+            ref = F.batch_norm(ref, mean, var, layer.weight, layer.bias, False, 0.0, layer.eps)
+        else:
+            h, ref = layer(h), layer(ref)
+    return h, ref
 
 
 class DiracGenerator(nn.Module):
@@ -155,7 +181,12 @@ class DiracGenerator(nn.Module):
 
 
 class DiracDiscriminator(nn.Module):
-    """D(x) = psi * x: a linear critic on the first coordinate."""
+    """A linear discriminator on the first coordinate, D(x) = -psi * x.
+
+    The minus sign keeps Mescheder et al.'s (2018) psi: their D scores *fake* samples high
+    (D(x) = psi * x, maximising f(psi * theta)), ours scores real ones high, so with this
+    sign our psi is theirs and the phase portrait matches their figures, start (1, 1)
+    included."""
 
     pack = 1
     mixes_batch = False
@@ -165,4 +196,4 @@ class DiracDiscriminator(nn.Module):
         self.psi = nn.Parameter(torch.tensor(float(psi0)))
 
     def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
-        return self.psi * x[:, 0]
+        return -self.psi * x[:, 0]

@@ -88,17 +88,35 @@ def _mixture(name: str, means: torch.Tensor, stds: torch.Tensor, weights: torch.
     return Target(name, means, weights, means, modes, stds, weights)
 
 
-def _curve(name: str, points: torch.Tensor, std: float, modes: int) -> Target:
-    """A noisy curve given as a dense polyline, cut into `modes` stretches of equal length."""
-    steps = (points[1:] - points[:-1]).norm(dim=1)
-    arc = torch.cat([torch.zeros(1, dtype=points.dtype), steps.cumsum(0)])
-    fraction = arc / arc[-1]
-    support_mode = (fraction * modes).long().clamp(max=modes - 1)
-    centers = torch.stack([points[support_mode == m].mean(0) for m in range(modes)])
-    weights = torch.bincount(support_mode, minlength=modes).to(points.dtype)
-    prob = torch.full((points.shape[0],), 1.0 / points.shape[0], dtype=points.dtype)
+def _curve(name: str, pieces: list[torch.Tensor], std: float, modes: int) -> Target:
+    """A noisy curve of one or more pieces (dense polylines), its mass spread evenly along
+    its length and cut into `modes` stretches of equal length, so every mode carries the
+    same mass. (The gap between two pieces is not curve: counting it once left the moons'
+    middle modes with 0.058 of the mass against 0.147; points spaced evenly in angle, not
+    length, gave the spiral's modes 0.054-0.162.)"""
+    points = torch.cat(pieces)
+    lengths, arcs, offset = [], [], 0.0
+    for piece in pieces:
+        steps = (piece[1:] - piece[:-1]).norm(dim=1)
+        # each point stands for half of the segment on either side of it
+        lengths.append(torch.cat([steps[:1], steps[1:] + steps[:-1], steps[-1:]]) / 2)
+        arcs.append(offset + torch.cat([torch.zeros(1, dtype=piece.dtype), steps.cumsum(0)]))
+        offset += float(steps.sum())
+    arc = torch.cat(arcs)
+    support_mode = (arc / offset * modes).long().clamp(max=modes - 1)
+    prob = torch.cat(lengths)
+    prob = prob / prob.sum()
+    centers = torch.stack([_medoid(points[support_mode == m]) for m in range(modes)])
+    weights = torch.zeros(modes, dtype=points.dtype).index_add_(0, support_mode, prob)
     stds = torch.full((points.shape[0],), std, dtype=points.dtype)
-    return Target(name, centers, weights / weights.sum(), points, support_mode, stds, prob)
+    return Target(name, centers, weights, points, support_mode, stds, prob)
+
+
+def _medoid(points: torch.Tensor) -> torch.Tensor:
+    """The point of a group nearest to its mean: a mode's marker sits on the data (the mean
+    of a curved stretch or a smile's cluster lies off it)."""
+    mean = points.mean(0)
+    return points[(points - mean).norm(dim=1).argmin()]
 
 
 def ring(modes: int, radius: float, std: float) -> Target:
@@ -121,7 +139,7 @@ def spiral(turns: float, radius: float, std: float, modes: int) -> Target:
     """A swiss-roll spiral r = radius * t / t_max, growing over `turns` turns."""
     t = torch.linspace(0.25, 1.0, _CURVE_RESOLUTION) * (2 * math.pi * turns)
     r = radius * t / t[-1]
-    return _curve("spiral", torch.stack([r * t.cos(), r * t.sin()], dim=1), std, modes)
+    return _curve("spiral", [torch.stack([r * t.cos(), r * t.sin()], dim=1)], std, modes)
 
 
 def moons(radius: float, std: float, modes: int) -> Target:
@@ -130,8 +148,7 @@ def moons(radius: float, std: float, modes: int) -> Target:
     t = torch.linspace(0, math.pi, half)
     upper = torch.stack([t.cos() - 0.5, t.sin() - 0.25], dim=1)
     lower = torch.stack([0.5 - t.cos(), 0.25 - t.sin()], dim=1)
-    target = _curve("moons", torch.cat([upper, lower]) * radius, std, modes)
-    return target
+    return _curve("moons", [upper * radius, lower * radius], std, modes)
 
 
 def gaussians(means: list, stds: list[float], weights: list[float], default_std: float) -> Target:
@@ -190,7 +207,7 @@ def point_cloud(points: torch.Tensor, std: float, modes: int) -> Target:
     labels = _cluster(points, k)
     used = labels.unique()
     labels = torch.searchsorted(used, labels)
-    centers = torch.stack([points[labels == j].mean(0) for j in range(used.numel())])
+    centers = torch.stack([_medoid(points[labels == j]) for j in range(used.numel())])
     counts = torch.bincount(labels).float()
     prob = torch.full((points.shape[0],), 1.0 / points.shape[0])
     stds = torch.full((points.shape[0],), std)

@@ -19,6 +19,7 @@ from models.history import MetricHistory
 from scenes.loader import Scene
 
 LOG_EVERY = 100
+DIRAC_LOG_EVERY = 5  # a Dirac orbit takes ~200 steps: rows 100 apart would alias it
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
     ">=": operator.ge,
@@ -44,7 +45,8 @@ def run_scene(scene: Scene, seed: int, steps: int) -> MetricHistory:
     """The scene's metrics every LOG_EVERY iterations up to `steps`, with this seed."""
     config = scene.config.with_changes({"training.seed": seed, "training.device": "cpu"})
     trainer = Trainer(config, scene.base_dir)
-    return run.train(trainer, steps, min(LOG_EVERY, steps))
+    every = DIRAC_LOG_EVERY if config.is_dirac else LOG_EVERY
+    return run.train(trainer, steps, min(every, steps))
 
 
 def measure(check: CheckConfig, history: MetricHistory) -> float:

@@ -89,3 +89,22 @@ def test_point_cloud_modes_from_clusters(tmp_path: Path) -> None:
     (tmp_path / "p.csv").write_text("\n".join(rows))
     target = build_target(TargetConfig(kind="points", file="p.csv", modes=3), tmp_path)
     assert sorted(round(float(c[0])) for c in target.centers) == [-3, 0, 3]
+
+
+@pytest.mark.parametrize("kind", ["moons", "spiral"])
+def test_curves_give_every_mode_the_same_mass(kind: str) -> None:
+    """Reverse KL compares against these weights: they must be what the shape means
+    (equal), and sampling must follow them."""
+    target = build_target(TargetConfig(kind=kind, modes=8))
+    assert torch.allclose(target.weights, torch.full((8,), 1 / 8), atol=0.004)
+    samples = target.sample(80_000, torch.Generator().manual_seed(0))
+    mode, _ = target.assign(samples)
+    share = torch.bincount(mode, minlength=8).float() / samples.shape[0]
+    assert torch.allclose(share, target.weights, atol=0.01)
+
+
+def test_mode_markers_lie_on_the_data() -> None:
+    """A curved stretch's mean lies off the curve: its marker is the data point nearest it."""
+    target = build_target(TargetConfig(kind="moons", modes=6))
+    for center in target.centers:
+        assert (target.support == center).all(dim=1).any()

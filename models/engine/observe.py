@@ -15,7 +15,7 @@ import torch
 
 from models import fields, regularizers
 from models.engine.state import SEED_FIXED, RunState
-from models.engine.step import d_loss
+from models.engine.step import d_loss, noise_std
 from models.metrics import mode_metrics
 from models.objectives import Objective
 from models.snapshot import DiracState, Frame, Snapshot, frozen_array, frozen_metrics
@@ -131,11 +131,13 @@ class Observer:
             theta, psi = _dirac_point(run)
             metrics.update(
                 modes_covered=math.nan,
+                modes_covered_20=math.nan,
                 modes_total=1,
                 high_quality=math.nan,
                 reverse_kl=math.nan,
                 dominant_mode=math.nan,
                 w1=abs(theta),
+                w1_floor=0.0,
                 theta=theta,
                 psi=psi,
                 distance=math.hypot(theta, psi),
@@ -144,11 +146,13 @@ class Observer:
         modes = mode_metrics(metric_fake, run.target)
         metrics.update(
             modes_covered=modes.modes_covered,
+            modes_covered_20=modes.modes_covered_20,
             modes_total=run.target.num_modes,
             high_quality=modes.high_quality,
             reverse_kl=modes.reverse_kl,
             dominant_mode=modes.dominant_mode,
             w1=run.w1(metric_fake),
+            w1_floor=run.w1_floor,
         )
         return metrics
 
@@ -161,6 +165,7 @@ class Observer:
             psis,
             run.config.regularization.r1_gamma,
             run.config.gradient_penalty,
+            noise_std(run),
         )
         return DiracState(theta, psi, frozen_array(thetas), frozen_array(psis), frozen_array(flow))
 

@@ -115,6 +115,14 @@ class RunState:
         self.w1 = SlicedW1(self.reference_real)
         self.probe_real = self.target.sample(cfg.training.batch, fixed)
         self.bounds = view_bounds(cfg, self.target)
+        self.w1_floor = self._w1_floor()
+
+    def _w1_floor(self) -> float:
+        """What W1 reads for a perfect generator: real samples against the reference, the
+        same count each side (the mean of four draws). W1 cannot be expected below it."""
+        floor = self._fixed_stream(5)
+        draws = [self.w1(self.target.sample(PROTOCOL_SAMPLES, floor)) for _ in range(4)]
+        return sum(draws) / len(draws)
 
     def build_generator(self) -> None:
         """G from its initial weights, a fresh optimizer, and the fixed latent batches."""

@@ -68,6 +68,7 @@ def iteration(run: RunState) -> Phases:
     for j in range(t.g_steps):
         g_loss = yield from g_update(run, j, t.g_steps, fake)
         fake = None
+    run.step += 1  # schedules (annealed noise) read the iteration count, never a call's
     return torch.stack([d_loss, g_loss])
 
 
@@ -148,6 +149,7 @@ def simultaneous_update(run: RunState) -> Phases:
     run.opt_d.step()
     clip_critic(run)
     yield Phase("step", "both", loss=losses)
+    run.step += 1
     return losses
 
 

@@ -100,17 +100,16 @@ class Trainer:
 
     def _settle(self, log: torch.Tensor, start: float | None) -> int:
         """Book a finished call's iterations, or roll back to the last good state."""
-        run, n = self.run, log.shape[0]
+        run, n = self.run, log.shape[0]  # the iterations have advanced run.step by n
         bad = first_bad_row(log)
         if bad is None and weights_finite(run):
             run.losses.add(log)
-            run.step += n
             if start is not None:
                 run.clock.seconds += time.perf_counter() - start
                 run.clock.steps += n
             self._good.save(run)
             return n
-        bad_step = run.step + (bad if bad is not None else n - 1) + 1
+        bad_step = run.step - n + (bad if bad is not None else n - 1) + 1
         self._good.restore(run)
         self.diverged = explain_divergence(run.config, bad_step, run.step)
         return 0
