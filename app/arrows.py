@@ -23,26 +23,29 @@ def arrow_segments(points: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray,
     return flat[:, 0], flat[:, 1]
 
 
-def scale_vectors(
-    vectors: np.ndarray, cell: float, reference: float | None, normalised: bool
-) -> np.ndarray:
-    """Arrow vectors in data units.
+def normalised_vectors(vectors: np.ndarray, cell: float) -> np.ndarray:
+    """Every arrow 0.8 of a grid cell long: the direction only (a zero vector stays 0)."""
+    magnitude = np.linalg.norm(vectors, axis=1, keepdims=True)
+    safe = np.where(magnitude > 0, magnitude, 1.0)
+    return np.nan_to_num(np.where(magnitude > 0, vectors / safe * 0.8 * cell, 0.0))
 
-    normalised: every arrow 0.8 of a grid cell long (direction only).
-    true length: an arrow as strong as `reference` is 0.9 of a cell, so lengths compare across
-    frames (a vanishing gradient visibly shrinks); capped at 1.5 cells.
+
+FULL_LENGTH_AT = 1.0  # |dL_G/dx| drawn at full length...
+DECADES = 4.0  # ...and this many decades below it shrinks to a dot
+
+
+def log_scaled_vectors(vectors: np.ndarray, cell: float) -> np.ndarray:
+    """Arrow vectors in data units, their length on a fixed log scale of the gradient's
+    strength: 0.9 of a grid cell at |v| >= FULL_LENGTH_AT, shrinking by a quarter of that per
+    decade, a dot DECADES below it.
+
+    The scale is the same in every frame and every scene, so one spike never shrinks the
+    other arrows for the rest of a run (a run-wide maximum once made them dots), arrows of
+    ordinary strength (0.01-1) stay readable, and a gradient that vanishes visibly does.
     """
     magnitude = np.linalg.norm(vectors, axis=1, keepdims=True)
     safe = np.where(magnitude > 0, magnitude, 1.0)
-    if normalised:
-        return np.where(magnitude > 0, vectors / safe * 0.8 * cell, 0.0)
-    unit = 0.9 * cell / reference if reference and reference > 0 else 0.0
-    length = np.minimum(magnitude * unit, 1.5 * cell)
-    return vectors / safe * length
-
-
-def reference_magnitude(vectors: np.ndarray) -> float:
-    """The 90th-percentile arrow strength: what 'a normal arrow' means for this scene."""
-    magnitude = np.linalg.norm(vectors.reshape(-1, 2), axis=1)
-    finite = magnitude[np.isfinite(magnitude)]
-    return float(np.percentile(finite, 90)) if finite.size else 0.0
+    decades_below = np.log10(FULL_LENGTH_AT) - np.log10(safe)
+    fraction = np.clip(1.0 - decades_below / DECADES, 0.0, 1.0)
+    length = np.where(magnitude > 0, 0.9 * cell * fraction, 0.0)
+    return np.nan_to_num(vectors / safe * length)

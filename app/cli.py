@@ -92,7 +92,7 @@ def _scene_config(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Render frames headless (offscreen Qt; CSV needs no Qt at all) and encode them."""
-    from app.export.options import ExportError, build_options
+    from app.export.options import ExportError, build_options, caption_title
     from app.export.run import ExportCancelled, export_scene
 
     scene, config = _scene_config(args)
@@ -108,6 +108,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             caption=args.caption,
             overwrite=args.overwrite,
             dirac=config.is_dirac,
+            title=args.title or caption_title(scene.config, config),
         )
     except ExportError as exc:
         raise BadInput(str(exc)) from None
@@ -281,7 +282,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_gui(args: argparse.Namespace) -> int:
     from app.gui import run_gui
 
-    return run_gui(getattr(args, "scene", None))
+    return run_gui(
+        getattr(args, "scene", None),
+        presenter=getattr(args, "presenter", False),
+        play=getattr(args, "play", False),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -292,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     opener = sub.add_parser("open", help="open the GUI on a scene (shipped name or .toml file)")
     opener.add_argument("scene")
+    opener.add_argument("--presenter", action="store_true", help="start in presenter mode")
+    opener.add_argument("--play", action="store_true", help="start training at once")
     opener.set_defaults(func=cmd_gui)
 
     lister = sub.add_parser("scenes", help="list the shipped scenes with one-line stories")
@@ -351,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exporter.add_argument(
         "--caption", action="store_true", help="title, step, losses and modes above the frame"
+    )
+    exporter.add_argument(
+        "--title", help="the caption's title (default: the scene's, and any --set changes)"
     )
     exporter.add_argument("--seed", type=int, help="override training.seed")
     exporter.add_argument(

@@ -1,149 +1,78 @@
-"""The control panel: one widget per training knob of the scene schema, built from a table.
+"""The control panel: one widget per knob of the knob table (models/knobs.py), in collapsible
+sections, each with the knob's plain-words help as its tooltip.
 
-Edits are gathered for a moment and sent as one change (a slider drag is not a hundred
-rebuilds); the panel always shows the trainer's actual config, so a refused value snaps back.
+Edits are gathered for a moment and sent as one change; the panel always shows the trainer's
+actual config, so a refused value snaps back. Sliders move through values people say aloud
+(1, 2, 5 per decade) over the range where a setting teaches something, and apply while they
+are dragged: the training process makes a whole drag one edit (one chart marker).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
+from superqt import QCollapsible
 
-from models.config import Activation, LossKind, OptimizerKind, TrainConfig
+from models.config import TrainConfig
+from models.knobs import KNOBS, Knob
 
-Kind = Literal["log", "float", "int", "bool", "choice", "pair"]
 FLUSH_MS = 120
+SECTION_TITLES = {
+    "training": "Training",
+    "regularization": "Regularization",
+    "generator": "Generator",
+    "discriminator": "Discriminator",
+    "target": "Target data",
+}
+OPEN_SECTIONS = ("training", "regularization")  # the others start folded (short at 720p)
+# set elsewhere (the toolbar's seed), or not a live control
+LEFT_OUT = {"training.seed", "training.device", "training.optimizer", "target.theta0"}
+LEFT_OUT |= {"target.psi0"}
+EFFECT_WORDS = {
+    "hot": "takes effect at the next update; training state is kept",
+    "optimizer": "gives that network a fresh optimizer; its weights are kept",
+    "generator": "rebuilds the generator from its initial weights",
+    "discriminator": "rebuilds the discriminator from its initial weights",
+    "target": "rebuilds the data; the networks keep training",
+    "view": "changes only what is drawn",
+    "restart": "starts training again from step 0",
+}
 
 
-@dataclass(frozen=True)
-class Control:
-    key: str
-    label: str
-    kind: Kind
-    minimum: float = 0.0
-    maximum: float = 1.0
-    choices: tuple[str, ...] = ()
-    tip: str = ""
+def panel_knobs() -> list[Knob]:
+    return [k for k in KNOBS if k.section in SECTION_TITLES and k.key not in LEFT_OUT]
 
 
-ACTIVATIONS = get_args(Activation)
-OPTIMIZERS = get_args(OptimizerKind)
-SECTIONS: tuple[tuple[str, tuple[Control, ...]], ...] = (
-    (
-        "Training",
-        (
-            Control(
-                "training.loss",
-                "Loss",
-                "choice",
-                choices=get_args(LossKind),
-                tip="ns: non-saturating; minimax: the original saturating loss",
-            ),
-            Control("training.lr_g", "G learning rate", "log", 1e-5, 1.0),
-            Control("training.lr_d", "D learning rate", "log", 1e-5, 1.0),
-            Control("training.optimizer_g", "G optimizer", "choice", choices=OPTIMIZERS),
-            Control("training.optimizer_d", "D optimizer", "choice", choices=OPTIMIZERS),
-            Control("training.betas", "Adam betas", "pair", 0.0, 0.9999),
-            Control("training.d_steps", "D steps per iteration", "int", 1, 50),
-            Control("training.g_steps", "G steps per iteration", "int", 1, 50),
-            Control(
-                "training.updates", "Updates", "choice", choices=("alternating", "simultaneous")
-            ),
-            Control("training.batch", "Batch size", "int", 1, 4096),
-        ),
-    ),
-    (
-        "Regularization",
-        (
-            Control(
-                "regularization.gradient_penalty",
-                "Gradient penalty (GP)",
-                "float",
-                0,
-                100,
-                tip="WGAN-GP lambda: (|grad D| - 1)^2 on real/fake interpolates",
-            ),
-            Control(
-                "regularization.r1_gamma",
-                "R1 gamma",
-                "float",
-                0,
-                100,
-                tip="gamma/2 |grad D|^2 on real data",
-            ),
-            Control("regularization.spectral_norm", "Spectral norm (D)", "bool"),
-            Control("regularization.instance_noise", "Instance noise std", "float", 0, 2),
-            Control(
-                "regularization.instance_noise_anneal_steps", "Noise anneal steps", "int", 0, 100000
-            ),
-            Control(
-                "regularization.weight_clip",
-                "Weight clip c",
-                "float",
-                0,
-                1,
-                tip="WGAN clipping; 0 = off",
-            ),
-            Control("regularization.unrolled_steps", "Unrolled D steps", "int", 0, 10),
-            Control("regularization.pack", "Packing m (PacGAN)", "int", 1, 8),
-        ),
-    ),
-    (
-        "Generator",
-        (
-            Control("generator.depth", "Hidden layers", "int", 1, 8),
-            Control("generator.width", "Width", "int", 2, 512),
-            Control("generator.activation", "Activation", "choice", choices=ACTIVATIONS),
-            Control("generator.batch_norm", "Batch norm", "bool"),
-            Control("generator.z_dim", "Latent dimension", "int", 1, 64),
-            Control(
-                "generator.z_dist", "Latent distribution", "choice", choices=("normal", "uniform")
-            ),
-        ),
-    ),
-    (
-        "Discriminator",
-        (
-            Control("discriminator.depth", "Hidden layers", "int", 1, 8),
-            Control("discriminator.width", "Width", "int", 2, 512),
-            Control("discriminator.activation", "Activation", "choice", choices=ACTIVATIONS),
-            Control("discriminator.batch_norm", "Batch norm", "bool"),
-            Control("discriminator.minibatch_discrimination", "Minibatch discrimination", "bool"),
-        ),
-    ),
-    (
-        "Target",
-        (
-            Control(
-                "target.kind",
-                "Shape",
-                "choice",
-                choices=("ring", "grid", "spiral", "moons", "gaussians", "points", "dirac"),
-            ),
-            Control("target.modes", "Modes", "int", 1, 64),
-            Control("target.radius", "Radius", "float", 0.1, 10),
-            Control("target.std", "Noise std", "log", 1e-3, 1.0),
-            Control("target.grid_size", "Grid size", "int", 1, 10),
-        ),
-    ),
-)
-ALL_CONTROLS = {c.key: c for _, controls in SECTIONS for c in controls}
+def tooltip(knob: Knob) -> str:
+    return (
+        f"{knob.help}\n\nAllowed: {knob.describe_range()}. Changing it {EFFECT_WORDS[knob.effect]}."
+    )
+
+
+def nice_values(low: float, high: float, with_zero: bool) -> list[float]:
+    """1, 2, 5 per decade from low to high (0 first when the knob can be off)."""
+    values = [0.0] if with_zero else []
+    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 2, 5):
+            value = float(f"{mantissa}e{exponent}")
+            if low * (1 - 1e-9) <= value <= high * (1 + 1e-9):
+                values.append(value)
+    return values
 
 
 class SciSpinBox(QDoubleSpinBox):
@@ -165,8 +94,6 @@ class SciSpinBox(QDoubleSpinBox):
             return self.value()
 
     def validate(self, text: str, pos: int) -> object:
-        from PySide6.QtGui import QValidator
-
         try:
             float(text)
         except ValueError:
@@ -174,20 +101,22 @@ class SciSpinBox(QDoubleSpinBox):
         return QValidator.State.Acceptable, text, pos
 
     def stepBy(self, steps: int) -> None:
-        self.setValue(self.value() * 1.25**steps)
+        value = self.value()
+        self.setValue(value * 1.25**steps if value > 0 else self.minimum() or 1e-3)
 
 
-class LogSlider(QWidget):
-    """A slider on a log scale with an exact value box beside it."""
+class NiceSlider(QWidget):
+    """A slider over nice values (see `nice_values`) with an exact value box beside it; the
+    box takes any allowed value, the slider shows the nearest nice one."""
 
     value_changed = Signal(float)
-    STEPS = 1000
 
-    def __init__(self, minimum: float, maximum: float) -> None:
+    def __init__(self, values: list[float], minimum: float, maximum: float) -> None:
         super().__init__()
-        self._low, self._high = math.log10(minimum), math.log10(maximum)
+        self.values = values
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(0, self.STEPS)
+        self.slider.setRange(0, len(values) - 1)
+        self.slider.setPageStep(1)
         self.box = SciSpinBox(minimum, maximum)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -203,14 +132,21 @@ class LogSlider(QWidget):
         self.box.blockSignals(True)
         self.slider.blockSignals(True)
         self.box.setValue(value)
-        fraction = (math.log10(max(value, 1e-300)) - self._low) / (self._high - self._low)
-        self.slider.setValue(round(min(max(fraction, 0.0), 1.0) * self.STEPS))
+        self.slider.setValue(self._nearest(value))
         self.box.blockSignals(False)
         self.slider.blockSignals(False)
 
+    def _nearest(self, value: float) -> int:
+        def distance(index: int) -> float:
+            nice = self.values[index]
+            if nice <= 0 or value <= 0:
+                return abs(nice - value) * 1e9
+            return abs(math.log(nice / value))
+
+        return min(range(len(self.values)), key=distance)
+
     def _from_slider(self, position: int) -> None:
-        value = 10 ** (self._low + (self._high - self._low) * position / self.STEPS)
-        value = float(f"{value:.3g}")
+        value = self.values[position]
         self.box.blockSignals(True)
         self.box.setValue(value)
         self.box.blockSignals(False)
@@ -229,6 +165,8 @@ class ControlPanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.widgets: dict[str, QWidget] = {}
+        self.rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+        self.sections: dict[str, QCollapsible] = {}
         self._setters: dict[str, Callable[[Any], None]] = {}
         self._pending: dict[str, Any] = {}
         self._flush = QTimer(self)
@@ -236,15 +174,30 @@ class ControlPanel(QWidget):
         self._flush.setInterval(FLUSH_MS)
         self._flush.timeout.connect(self.flush)
         layout = QVBoxLayout(self)
-        for title, controls in SECTIONS:
-            box = QGroupBox(title)
-            form = QFormLayout(box)
-            for control in controls:
-                widget = self._build(control)
-                widget.setToolTip(control.tip or control.key)
-                widget.setObjectName(control.key)
-                self.widgets[control.key] = widget
-                form.addRow(control.label, widget)
+        layout.setContentsMargins(0, 0, 0, 0)
+        by_section: dict[str, list[Knob]] = {}
+        for knob in panel_knobs():
+            by_section.setdefault(knob.section, []).append(knob)
+        for section, knobs in by_section.items():
+            box = QCollapsible(SECTION_TITLES[section])
+            box.setDuration(0)  # no animation: it would redraw the plots behind it
+            content = QWidget()
+            form = QFormLayout(content)
+            form.setContentsMargins(4, 0, 4, 4)
+            for knob in knobs:
+                widget = self._build(knob)
+                widget.setToolTip(tooltip(knob))
+                widget.setObjectName(knob.key)
+                self.widgets[knob.key] = widget
+                form.addRow(knob.label, widget)
+                label = form.labelForField(widget)
+                if label is not None:
+                    label.setToolTip(tooltip(knob))
+                self.rows[knob.key] = (form, widget)
+            box.addWidget(content)
+            if section in OPEN_SECTIONS:
+                box.expand(animate=False)
+            self.sections[section] = box
             layout.addWidget(box)
         layout.addStretch(1)
 
@@ -259,50 +212,67 @@ class ControlPanel(QWidget):
             changes, self._pending = self._pending, {}
             self.changes_requested.emit(changes)
 
-    def _build(self, control: Control) -> QWidget:
-        key = control.key
-        if control.kind == "log":
-            slider = LogSlider(control.minimum, control.maximum)
+    def show_only(self, keys: Iterable[str] | None) -> None:
+        """Presenter mode: only these knobs (their sections opened); None shows every one."""
+        wanted = set(keys) if keys is not None else None
+        for key, (form, widget) in self.rows.items():
+            form.setRowVisible(widget, wanted is None or key in wanted)
+        for section, box in self.sections.items():
+            keys_here = [k for k in self.rows if k.startswith(section + ".")]
+            used = wanted is None or any(k in wanted for k in keys_here)
+            box.setVisible(used)
+            if wanted is not None and used:
+                box.expand(animate=False)
+
+    def _build(self, knob: Knob) -> QWidget:
+        key = knob.key
+        low, high = knob.ui_range
+        if knob.kind == "float" and (knob.scale == "log" or low == 0):
+            values = nice_values(low if low > 0 else high / 1e4, high, with_zero=low == 0)
+            maximum = knob.high if knob.high is not None else high
+            minimum = knob.low if knob.low is not None and not knob.above_low else low
+            slider = NiceSlider(values, minimum, maximum)
             slider.value_changed.connect(lambda v: self._request(key, v))
             self._setters[key] = slider.setValue
             return slider
-        if control.kind == "float":
+        if knob.kind == "float":
             box = QDoubleSpinBox()
-            box.setRange(control.minimum, control.maximum)
+            box.setRange(low, high)
             box.setDecimals(3)
-            box.setSingleStep((control.maximum - control.minimum) / 100)
+            box.setSingleStep((high - low) / 100)
             box.setKeyboardTracking(False)
             box.valueChanged.connect(lambda v: self._request(key, v))
             self._setters[key] = box.setValue
             return box
-        if control.kind == "int":
+        if knob.kind == "int":
             spin = QSpinBox()
-            spin.setRange(int(control.minimum), int(control.maximum))
+            spin.setRange(int(low), int(high))
             spin.setKeyboardTracking(False)
             spin.valueChanged.connect(lambda v: self._request(key, v))
             self._setters[key] = spin.setValue
             return spin
-        if control.kind == "bool":
+        if knob.kind == "bool":
             check = QCheckBox()
             check.toggled.connect(lambda v: self._request(key, v))
             self._setters[key] = check.setChecked
             return check
-        if control.kind == "choice":
+        if knob.kind == "choice":
             combo = QComboBox()
-            combo.addItems(list(control.choices))
+            combo.addItems(list(knob.choices))
             combo.currentTextChanged.connect(lambda v: self._request(key, v))
             self._setters[key] = combo.setCurrentText
             return combo
-        return self._build_pair(control)
+        return self._build_pair(knob)
 
-    def _build_pair(self, control: Control) -> QWidget:
+    def _build_pair(self, knob: Knob) -> QWidget:
         holder = QWidget()
         row = QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
         boxes = []
+        low, high = knob.ui_range
         for _ in range(2):
             box = QDoubleSpinBox()
-            box.setRange(control.minimum, control.maximum)
+            box.setRange(low, high)
             box.setDecimals(4)
             box.setSingleStep(0.05)
             box.setKeyboardTracking(False)
@@ -310,7 +280,7 @@ class ControlPanel(QWidget):
             boxes.append(box)
 
         def send() -> None:
-            self._request(control.key, [boxes[0].value(), boxes[1].value()])
+            self._request(knob.key, [boxes[0].value(), boxes[1].value()])
 
         def show(value: Any) -> None:
             boxes[0].setValue(float(value[0]))
@@ -318,7 +288,7 @@ class ControlPanel(QWidget):
 
         for box in boxes:
             box.valueChanged.connect(send)
-        self._setters[control.key] = show
+        self._setters[knob.key] = show
         return holder
 
     def set_config(self, config: TrainConfig) -> None:
@@ -336,13 +306,11 @@ class ControlPanel(QWidget):
 
 
 def _value_of(config: TrainConfig, key: str) -> Any:
+    """The value a knob has in effect (optional knobs follow another setting when unset)."""
     if key == "regularization.gradient_penalty":
         return config.gradient_penalty
     if key == "target.std":
         return config.target.noise_std
     if key in ("training.optimizer_g", "training.optimizer_d"):
         return config.training.optimizer_for(key[-1])  # type: ignore[arg-type]
-    node: Any = config
-    for part in key.split("."):
-        node = getattr(node, part)
-    return node
+    return config.value(key)

@@ -7,7 +7,9 @@ import sys
 DEFAULT_SCENE = "sandbox_ring"
 
 
-def run_gui(scene_name: str | None = None) -> int:
+def run_gui(scene_name: str | None = None, presenter: bool = False, play: bool = False) -> int:
+    """The window on a scene; `presenter`: start in presenter mode; `play`: start training
+    as soon as the engine is up (a lecture that opens on the moving picture)."""
     from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -24,7 +26,11 @@ def run_gui(scene_name: str | None = None) -> int:
         problem = str(exc)
         scene = resolve(DEFAULT_SCENE)
     window = MainWindow(scene)
-    window.show()
+    window.show_fitted()
+    if presenter:
+        window.presenter_action.setChecked(True)
+    if play:
+        window.worker.play()
     if problem:
         window.show_message(f"Could not open {scene_name}; showing {DEFAULT_SCENE}.", error=True)
         QMessageBox.warning(window, "Scene not loaded", problem)

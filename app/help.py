@@ -8,13 +8,16 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 SHORTCUTS = (
     ("Space", "play / pause"),
     ("S", "one training iteration"),
-    ("R", "reset to step 0"),
+    ("R", "reset to step 0 (after a failure: start training again)"),
     ("1 – 9", "open scene 1 – 9 of the list"),
-    ("P", "presenter mode: large fonts, thick lines"),
+    ("P", "presenter mode: the data view large, three charts, big text"),
     ("F11", "full screen"),
     ("Ctrl+O / Ctrl+S", "open / save a scene file"),
+    ("Ctrl+Shift+O / Ctrl+Shift+S", "open / save a whole session (weights, history)"),
+    ("Ctrl+E", "export an animation, a still or the metrics"),
+    ("Ctrl+R", "record what the window shows (again to stop)"),
     ("F1 or ?", "this help; Esc or a click closes it"),
-    ("Mouse", "wheel zooms, drag pans, right-click for view options"),
+    ("Mouse", "wheel zooms, drag pans the data view; hover a chart to read every value"),
 )
 
 

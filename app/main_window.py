@@ -1,4 +1,11 @@
-"""GANscope's main window: scene picker and story, live views, charts, controls."""
+"""GANscope's main window: the scene picker and story, the stage (data view, key, charts),
+the controls, the timeline, and the training process behind them.
+
+The window never blocks on training: it sends commands (app/worker.py) and draws the latest
+snapshot on a timer. It switches scenes, resets and restores sessions only when training
+confirms them (`RunStarted`), so a refused scene leaves the window, the controls and the
+export in their last good state, and no late snapshot of an old run is ever drawn.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QFont, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -23,32 +30,29 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSpinBox,
-    QSplitter,
     QStyle,
-    QTextBrowser,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.charts import ChartsView
-from app.controls import ControlPanel
+from app.controls import ControlPanel, panel_knobs
 from app.export.controller import ExportController
 from app.help import HelpOverlay
-from app.views import DEFAULT_LAYERS, LAYERS, PhasePortrait, SampleView
+from app.key import DataKey
+from app.scene_browser import SceneBrowser
+from app.stage import Stage
+from app.timeline_bar import TimelineBar
+from app.views import DEFAULT_LAYERS, LAYER_HELP, LAYERS, DiracLine, PhasePortrait, SampleView
 from app.worker import TrainingWorker
 from models.atomic import write_atomic
 from models.config import ConfigError, TrainConfig
-from models.messages import ChangeResult, RunStarted
+from models.messages import ChangeResult, RunStarted, SessionSaved
+from models.session_file import SUFFIX
 from models.snapshot import Snapshot
 from models.targets import view_bounds
-from scenes.loader import (
-    Scene,
-    library,
-    load_scene_file,
-    portable_config,
-)
+from scenes.loader import Scene, changed_keys, library, load_scene_file, portable_config
 
 FRAME_MS = 16  # redraw check at ~60 Hz; draws only when a new snapshot arrived
 CHART_EVERY = 12  # charts redraw every 12th frame at most (~5 Hz; metrics arrive at 8 Hz)
@@ -61,52 +65,34 @@ SPEEDS = {
     "10 it/s": 10.0,
     "3 it/s": 3.0,
 }
+DEFAULT_SIZE = (1600, 1000)
+SIDE_BY_SIDE_DOCKS = 1500  # narrower screens get the two docks as tabs of one
+PRESENTER_FONT = 1.6
+SETTINGS = ("GANscope", "GANscope")
+LECTURE_KNOBS = ("training.loss", "training.lr_g", "training.lr_d", "regularization.r1_gamma")
+# keys a number field has no use for: they reach the window's shortcuts even while one has
+# focus (Qt offers keys to a focused text field first, and a line edit claims Ctrl+E)
+PASS_THROUGH = {Qt.Key.Key_Space, Qt.Key.Key_R, Qt.Key.Key_S, Qt.Key.Key_P, Qt.Key.Key_F1}
+PASS_THROUGH |= {Qt.Key.Key_F11, Qt.Key.Key_Question, Qt.Key.Key_Escape}
+PASS_THROUGH_CTRL = {Qt.Key.Key_E, Qt.Key.Key_R, Qt.Key.Key_O, Qt.Key.Key_S}
 
 
-class SceneBrowser(QWidget):
-    """Shipped scenes grouped as failure -> fix, and the chosen scene's story."""
+class ShortcutsThroughFields(QObject):
+    """Number fields keep digits, dots and signs; every other shortcut key reaches the window
+    while one has focus, and Enter hands focus back so 1-9 load scenes again."""
 
-    def __init__(self, scenes: list[Scene]) -> None:
-        super().__init__()
-        self.tree = QTreeWidget()
-        self.tree.setHeaderHidden(True)
-        self.story = QTextBrowser()
-        self.story.setOpenExternalLinks(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.tree, 2)
-        layout.addWidget(self.story, 3)
-        groups: dict[str, QTreeWidgetItem] = {}
-        self.items: dict[str, QTreeWidgetItem] = {}
-        for number, scene in enumerate(scenes, start=1):
-            info = scene.config.scene
-            if info.group not in groups:
-                groups[info.group] = QTreeWidgetItem(self.tree, [info.group])
-                groups[info.group].setExpanded(True)
-            mark = {"failure": "✗ ", "fix": "✓ ", "sandbox": ""}[info.role]
-            key = f"{number}. " if number <= 9 else ""
-            item = QTreeWidgetItem(groups[info.group], [f"{key}{mark}{info.title}"])
-            item.setData(0, Qt.ItemDataRole.UserRole, scene.name)
-            item.setToolTip(0, info.story)
-            self.items[scene.name] = item
-
-    def show_story(self, config: TrainConfig) -> None:
-        info = config.scene
-        html = f"<h3>{info.title}</h3><p>{info.story}</p>"
-        if info.expect:
-            html += f"<p><b>Watch for:</b> {info.expect}</p>"
-        if info.fix:
-            html += f"<p><b>Fix:</b> {info.fix}</p>"
-        self.story.setHtml(html)
-
-
-class SpaceIsPlay(QObject):
-    """Number fields never need a space, so Space reaches the play/pause shortcut even while one
-    has focus (Qt offers printable keys to text fields first): type a seed, press Space, it runs."""
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            return event.key() == Qt.Key.Key_Space  # filtered, not accepted: the shortcut fires
+            ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            key = Qt.Key(event.key())
+            return key in PASS_THROUGH_CTRL if ctrl else key in PASS_THROUGH
+        pressed = event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+        if pressed and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            QTimer.singleShot(0, self.window.setFocus)  # after the field took the value
         return False
 
 
@@ -114,7 +100,6 @@ class MainWindow(QMainWindow):
     def __init__(self, scene: Scene) -> None:
         super().__init__()
         self.setWindowTitle("GANscope")
-        self.resize(1500, 950)
         self.scenes = library()
         self.config = scene.config
         self.scene = scene
@@ -126,12 +111,19 @@ class MainWindow(QMainWindow):
         self._draw_times: deque[float] = deque(maxlen=60)
         self._step_times: deque[tuple[float, int]] = deque(maxlen=40)
         self._playing = False
+        self._ever_played = False
         self.presenter = False
+        self._normal_state: tuple[QByteArray, bool] | None = None
+        self._start_maximized = False
         self._base_font = QApplication.font()
 
         self.sample_view = SampleView()
         self.phase_view = PhasePortrait()
+        self.dirac_line = DiracLine()
         self.charts = ChartsView()
+        self.key = DataKey()
+        self.stage = Stage(self.sample_view, self.key, self.charts)
+        self.timeline = TimelineBar()
         self.controls = ControlPanel()
         self.browser = SceneBrowser(self.scenes)
         self.export = ExportController(
@@ -141,7 +133,9 @@ class MainWindow(QMainWindow):
             {scene.name for scene in self.scenes},
         )
         self._build_layout()
+        self._build_actions()
         self._build_toolbar()
+        self._build_menus()
         self._build_status()
         self._build_shortcuts()
         self.help = HelpOverlay(self.centralWidget())
@@ -154,11 +148,16 @@ class MainWindow(QMainWindow):
         self.worker.run_started.connect(self._on_run_started)
         self.worker.load_refused.connect(self._on_load_refused)
         self.worker.training_failed.connect(self._on_training_failed)
+        self.worker.timeline_changed.connect(self.timeline.set_steps)
+        self.worker.session_saved.connect(self._on_session_saved)
         self.controls.changes_requested.connect(self.worker.apply)
+        self.timeline.rewind_requested.connect(self.worker.rewind)
         self.browser.tree.itemActivated.connect(self._on_tree_item)
         self.browser.tree.itemClicked.connect(self._on_tree_item)
         self._show_scene(scene.config)
         self.show_message("Starting the training engine…")
+        self.sample_view.overlay.say("Starting the training engine…")
+        self._fit_to_screen()
         self.worker.start()
 
         self.frame_timer = QTimer(self)
@@ -168,113 +167,188 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ layout
     def _build_layout(self) -> None:
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.sample_view)
-        top.addWidget(self.phase_view)
-        top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 2)
-        central = QSplitter(Qt.Orientation.Vertical)
-        central.addWidget(top)
-        central.addWidget(self.charts)
-        central.setStretchFactor(0, 3)
-        central.setStretchFactor(1, 2)
-        holder = QWidget()  # a plain parent for the help overlay (a splitter adopts children)
-        holder_layout = QVBoxLayout(holder)
-        holder_layout.setContentsMargins(0, 0, 0, 0)
-        holder_layout.addWidget(central)
+        holder = QWidget()  # a plain parent for the help overlay
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.stage, 1)
+        column.addWidget(self.timeline)
         self.setCentralWidget(holder)
 
-        scenes_dock = QDockWidget("Scenes", self)
-        scenes_dock.setObjectName("scenes")
-        scenes_dock.setWidget(self.browser)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, scenes_dock)
+        self.scenes_dock = QDockWidget("Scenes", self)
+        self.scenes_dock.setObjectName("scenes")
+        self.scenes_dock.setWidget(self.browser)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.scenes_dock)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
 
         panel = QWidget()
-        column = QVBoxLayout(panel)
-        column.addWidget(self._build_layers())
-        column.addWidget(self.controls)
+        panel_column = QVBoxLayout(panel)
+        panel_column.setContentsMargins(2, 2, 2, 2)
+        panel_column.addWidget(self._build_layers())
+        panel_column.addWidget(self.controls)
         scroll = QScrollArea()
         scroll.setWidget(panel)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(330)
-        controls_dock = QDockWidget("Controls", self)
-        controls_dock.setObjectName("controls")
-        controls_dock.setWidget(scroll)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, controls_dock)
-        self.resizeDocks([scenes_dock, controls_dock], [300, 340], Qt.Orientation.Horizontal)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(300)
+        self.controls_dock = QDockWidget("Controls", self)
+        self.controls_dock.setObjectName("controls")
+        self.controls_dock.setWidget(scroll)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.controls_dock)
+        self.resizeDocks(
+            [self.scenes_dock, self.controls_dock], [250, 310], Qt.Orientation.Horizontal
+        )
 
     def _build_layers(self) -> QGroupBox:
-        box = QGroupBox("Layers")
-        layout = QVBoxLayout(box)
+        self.layers_box = QGroupBox("Layers")
+        layout = QVBoxLayout(self.layers_box)
         self.layer_boxes: dict[str, QCheckBox] = {}
         for name, label in LAYERS.items():
             check = QCheckBox(label)
             check.setObjectName(f"layer.{name}")
+            check.setToolTip(LAYER_HELP[name])
             check.setChecked(name in DEFAULT_LAYERS)
             check.toggled.connect(lambda on, n=name: self.set_layer(n, on))
             layout.addWidget(check)
             self.layer_boxes[name] = check
-        return box
+        return self.layers_box
+
+    def _fit_to_screen(self) -> None:
+        """The last size and docks if they fit this screen, else most of it: a projector at
+        1280x720 gets a window of 1280x720 or less, never one that overflows it."""
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        settings = QSettings(*SETTINGS)
+        geometry = settings.value("geometry")
+        restored = isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)
+        fits = available is not None and (
+            self.width() <= available.width() and self.height() <= available.height()
+        )
+        if available is not None and not (restored and fits):
+            width = min(DEFAULT_SIZE[0], available.width())
+            height = min(DEFAULT_SIZE[1], available.height())
+            self.resize(width, height)
+            frame = self.frameGeometry()
+            frame.moveCenter(available.center())
+            self.move(frame.topLeft())
+            if available.width() < SIDE_BY_SIDE_DOCKS:
+                # a projector's 1280x720: one dock column (scenes and controls as tabs), so
+                # the data view keeps most of the width
+                self.tabifyDockWidget(self.controls_dock, self.scenes_dock)
+                self.scenes_dock.raise_()
+                self._start_maximized = True
+        state = settings.value("windowState")
+        if restored and fits and isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def _build_actions(self) -> None:
+        icons = self.style()
+        self._play_icon = icons.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._pause_icon = icons.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
+
+        def action(text: str, tip: str, handler: Any, shortcut: str | None = None) -> QAction:
+            made = QAction(text, self)
+            made.setToolTip(tip)
+            made.setStatusTip(tip)
+            made.triggered.connect(handler)
+            if shortcut:
+                made.setShortcut(QKeySequence(shortcut))
+                made.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            return made
+
+        self.play_action = action("Play", "Play / pause training (Space)", self.worker_toggle)
+        self.play_action.setIcon(self._play_icon)
+        self.step_action = action("Step", "Train one iteration (S)", self.step_once)
+        self.reset_action = action(
+            "Reset", "Back to step 0 with the current settings (R)", self.reset
+        )
+        self.open_action = action(
+            "Open scene…", "Open a scene file (Ctrl+O)", self.open_scene_dialog, "Ctrl+O"
+        )
+        self.save_action = action(
+            "Save scene…",
+            "Save the current settings as a scene file (Ctrl+S)",
+            self.save_scene_dialog,
+            "Ctrl+S",
+        )
+        self.open_session_action = action(
+            "Open session…",
+            "Open a saved session: settings, weights and history (Ctrl+Shift+O)",
+            self.open_session_dialog,
+            "Ctrl+Shift+O",
+        )
+        self.save_session_action = action(
+            "Save session…",
+            "Save everything, to continue exactly here later (Ctrl+Shift+S)",
+            self.save_session_dialog,
+            "Ctrl+Shift+S",
+        )
+        self.presenter_action = action(
+            "Presenter", "Full screen, the data view large, big text (P)", lambda: None
+        )
+        self.presenter_action.setCheckable(True)
+        self.presenter_action.toggled.connect(self.set_presenter)
+        self.help_action = action(
+            "Help", "Keyboard shortcuts (F1 or ?)", lambda: self.help.toggle()
+        )
+        self.quit_action = action("Quit", "Close GANscope", self.close, "Ctrl+Q")
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Training")
         bar.setObjectName("training")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        icons = self.style()
-        self._play_icon = icons.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
-        self._pause_icon = icons.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
-        self.play_action = QAction(self._play_icon, "Play", self)
-        self.play_action.setToolTip("Play / pause (Space)")
-        self.play_action.triggered.connect(self.worker_toggle)
-        self.step_action = QAction("Step", self)
-        self.step_action.setToolTip("One iteration (S)")
-        self.step_action.triggered.connect(lambda: self.worker.step_once(1))
-        self.reset_action = QAction("Reset", self)
-        self.reset_action.setToolTip("Back to step 0 with the current settings (R)")
-        self.reset_action.triggered.connect(self.reset)
-        for action in (self.play_action, self.step_action, self.reset_action):
-            bar.addAction(action)
+        for made in (self.play_action, self.step_action, self.reset_action):
+            bar.addAction(made)
         bar.addSeparator()
         bar.addWidget(QLabel(" Speed "))
         self.speed = QComboBox()
         self.speed.addItems(list(SPEEDS))
+        self.speed.setToolTip("Iterations per second at most: slow it down to follow each step")
         self.speed.currentTextChanged.connect(lambda text: self.worker.set_rate(SPEEDS[text]))
         bar.addWidget(self.speed)
         bar.addWidget(QLabel(" Seed "))
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setKeyboardTracking(False)
+        self.seed.setToolTip(
+            "Picks the initial weights and every random draw; changing it starts again"
+        )
         self.seed.valueChanged.connect(lambda v: self.worker.apply({"training.seed": v}))
         bar.addWidget(self.seed)
         bar.addSeparator()
-        self.open_action = QAction("Open…", self)
-        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.open_action.triggered.connect(self.open_scene_dialog)
-        self.save_action = QAction("Save…", self)
-        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
-        self.save_action.triggered.connect(self.save_scene_dialog)
-        self.presenter_action = QAction("Presenter", self)
-        self.presenter_action.setCheckable(True)
-        self.presenter_action.setToolTip("Large fonts and thick lines (P)")
-        self.presenter_action.toggled.connect(self.set_presenter)
-        self.help_action = QAction("Help", self)
-        self.help_action.setToolTip("Keyboard shortcuts (F1 or ?)")
-        self.help_action.triggered.connect(lambda: self.help.toggle())
-        for action in (
-            self.open_action,
-            self.save_action,
+        for made in (
             self.export.record_action,
             self.export.export_action,
             self.presenter_action,
             self.help_action,
         ):
-            bar.addAction(action)
+            bar.addAction(made)
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for made in (self.open_action, self.save_action):
+            file_menu.addAction(made)
+        file_menu.addSeparator()
+        for made in (self.open_session_action, self.save_session_action):
+            file_menu.addAction(made)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export.export_action)
+        file_menu.addAction(self.export.record_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = menus.addMenu("&View")
+        view_menu.addAction(self.presenter_action)
+        view_menu.addAction(self.scenes_dock.toggleViewAction())
+        view_menu.addAction(self.controls_dock.toggleViewAction())
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self.help_action)
 
     def _build_status(self) -> None:
         status = self.statusBar()
         self.device_label = QLabel()
         self.step_label = QLabel("step 0")
-        self.rate_label = QLabel("0 it/s")
+        self.rate_label = QLabel("paused")
         self.fps_label = QLabel("0 fps")
         self.message_label = QLabel()
         status.addWidget(self.message_label, 1)
@@ -285,13 +359,13 @@ class MainWindow(QMainWindow):
     def _build_shortcuts(self) -> None:
         bindings: dict[str, Any] = {
             "Space": self.worker_toggle,
-            "S": lambda: self.worker.step_once(1),
+            "S": self.step_once,
             "R": self.reset,
             "F11": self.toggle_fullscreen,
             "F1": lambda: self.help.toggle(),
             "?": lambda: self.help.toggle(),
             "P": lambda: self.presenter_action.toggle(),
-            "Escape": lambda: self.help.hide(),
+            "Escape": self._escape,
         }
         for number in range(1, 10):
             bindings[str(number)] = lambda n=number: self.load_scene_number(n)
@@ -301,18 +375,25 @@ class MainWindow(QMainWindow):
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(handler)
             self.shortcuts.append(shortcut)
-        self._space_is_play = SpaceIsPlay(self)
+        self._through_fields = ShortcutsThroughFields(self)
         for box in self.findChildren(QAbstractSpinBox):
-            box.installEventFilter(self._space_is_play)
+            box.installEventFilter(self._through_fields)
 
     # ------------------------------------------------------------------ actions
     def worker_toggle(self) -> None:
+        if self.worker.failed is not None:
+            self.show_message("Training has stopped: press Reset to start it again.", error=True)
+            return
         self.worker.toggle()
+
+    def step_once(self) -> None:
+        self.worker.step_once(1)
 
     def reset(self) -> None:
         """Back to step 0; after a failure, a fresh training process with these settings."""
         if self.worker.failed is not None:
             self.show_message("Starting the training engine again…")
+            self.sample_view.overlay.say("Starting the training engine…")
             self.worker.restart(self.config, self.scene.base_dir)
         else:
             self.worker.reset()
@@ -323,6 +404,7 @@ class MainWindow(QMainWindow):
             check.blockSignals(True)
             check.setChecked(other in self.sample_view.layers)
             check.blockSignals(False)
+        self._refresh_key()
 
     def load_scene(self, scene: Scene) -> None:
         """Ask training for `scene`; the window switches when training confirms it."""
@@ -368,19 +450,94 @@ class MainWindow(QMainWindow):
         self.show_message(f"Saved {path}")
         return True
 
+    def open_session_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open session", "", f"GANscope sessions (*{SUFFIX})"
+        )
+        if path:
+            self.open_session_file(Path(path))
+
+    def open_session_file(self, path: Path) -> None:
+        """Ask training to restore a session; a bad file is refused and nothing changes."""
+        self.show_message(f"Opening {path.name}…")
+        self.worker.open_session(path)
+
+    def save_session_dialog(self) -> None:
+        default = f"{self.scene.name}{SUFFIX}"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save session", default, f"GANscope sessions (*{SUFFIX})"
+        )
+        if path:
+            self.save_session_file(Path(path))
+
+    def save_session_file(self, path: Path) -> None:
+        if path.suffix != SUFFIX:
+            path = path.with_suffix(SUFFIX)
+        self.worker.save_session(path, self.scene.name)
+
     def toggle_fullscreen(self) -> None:
-        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self._fill_screen()
+
+    def _fill_screen(self) -> None:
+        """Full screen; where no window manager honours that (a bare X server), the
+        window's geometry is set to the screen's by hand."""
+        self.showFullScreen()
+        screen = self.screen()
+        if screen is not None and self.geometry() != screen.geometry():
+            self.setGeometry(screen.geometry())
+
+    def _escape(self) -> None:
+        if self.help.isVisible():
+            self.help.hide()
+        elif self.presenter:
+            self.presenter_action.setChecked(False)
 
     def set_presenter(self, on: bool) -> None:
-        """Large fonts and thick lines for the back row of a lecture hall."""
+        """For the back row of a lecture hall: full screen, the data view large, three
+        charts, big text everywhere, and only the controls the lesson needs."""
+        if on == self.presenter:
+            return
         self.presenter = on
         font = QFont(self._base_font)
         if on:
-            font.setPointSizeF(self._base_font.pointSizeF() * 1.6)
+            self._normal_state = (self.saveState(), self.isFullScreen())
+            font.setPointSizeF(self._base_font.pointSizeF() * PRESENTER_FONT)
         QApplication.setFont(font)
-        self.sample_view.set_presenter(on)
-        self.phase_view.set_presenter(on)
-        self.charts.set_presenter(on)
+        for view in (self.sample_view, self.phase_view, self.dirac_line, self.charts):
+            view.set_presenter(on)
+        self.key.set_presenter(on)
+        self.browser.set_presenter(on)
+        if on:
+            self.scenes_dock.hide()
+            self.layers_box.hide()
+            self.controls.show_only(self.lecture_knobs())
+            self._fill_screen()
+        else:
+            self.layers_box.show()
+            self.controls.show_only(None)
+            if self._normal_state is not None:
+                state, full = self._normal_state
+                self.restoreState(state)
+                if not full:
+                    self.showNormal()
+        self.stage.set_presenter(on)
+        self._refresh_key()
+
+    def lecture_knobs(self) -> list[str]:
+        """The knobs this lesson turns: those its paired scene changes, else the usual few."""
+        pair = next((s for s in self.scenes if s.name == self.config.scene.pair), None)
+        available = {k.key for k in panel_knobs()}
+        keys: list[str] = []
+        if pair is not None:
+            keys = [k for k in changed_keys(self.config, pair.config) if k in available]
+        return keys or [k for k in LECTURE_KNOBS if k in available]
+
+    def show_fitted(self) -> None:
+        """Show the window: maximised on a small screen, else at its fitted size."""
+        self.showMaximized() if self._start_maximized else self.show()
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message_label.setStyleSheet("color: #c0392b;" if error else "")
@@ -388,6 +545,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ worker events
     def _on_snapshot(self, snap: Snapshot) -> None:
+        if self._latest is None and not self._ever_played:
+            self.sample_view.overlay.say("Press Space to play")
         self._latest = snap
         if self.charts.add_metrics(snap.metrics):
             self._charts_dirty = True
@@ -406,9 +565,13 @@ class MainWindow(QMainWindow):
             self.show_message(result.message)
         if result.marker is not None:
             self.charts.add_marker(result.marker)
+        self._refresh_key()
 
     def _on_playing(self, playing: bool) -> None:
         self._playing = playing
+        if playing:
+            self._ever_played = True
+            self.sample_view.overlay.say("")
         self.play_action.setText("Pause" if playing else "Play")
         self.play_action.setIcon(self._pause_icon if playing else self._play_icon)
 
@@ -431,13 +594,18 @@ class MainWindow(QMainWindow):
             error=True,
         )
 
+    def _on_session_saved(self, event: SessionSaved) -> None:
+        self.show_message(event.message, error=not event.ok)
+
     def _on_training_failed(self, message: str, details: str) -> None:
         self._on_playing(False)
+        self.rate_label.setText("stopped")
         self.show_message(message, error=True)
+        self.sample_view.overlay.say("Training stopped: press R to start it again")
         if details:
             QMessageBox.warning(self, "Training stopped", f"{message}\n\n{details[-3000:]}")
 
-    def _on_tree_item(self, item: QTreeWidgetItem) -> None:
+    def _on_tree_item(self, item: Any) -> None:
         name = item.data(0, Qt.ItemDataRole.UserRole)
         for scene in self.scenes:
             if scene.name == name and scene.name != self.scene.name:
@@ -451,11 +619,21 @@ class MainWindow(QMainWindow):
         self.controls.set_config(config)
         self._sync_seed(config)
         self.browser.show_story(config)
-        self.phase_view.setVisible(config.is_dirac)
-        self.charts.set_dirac(config.is_dirac)
+        if config.is_dirac:
+            self.stage.set_views(self.phase_view, self.dirac_line)
+        else:
+            self.stage.set_views(self.sample_view, None)
+        self.charts.set_scene(config)
+        if self.presenter:
+            self.controls.show_only(self.lecture_knobs())
+        self._refresh_key()
         item = self.browser.items.get(self.scene.name)
         if item is not None:
             self.browser.tree.setCurrentItem(item)
+
+    def _refresh_key(self) -> None:
+        self.key.show_key(self.config, self.sample_view.layers)
+        self.stage.relayout()
 
     def _set_speed(self, steps_per_second: float | None) -> None:
         """Show and apply the scene's suggested speed (the nearest choice offered)."""
@@ -464,7 +642,9 @@ class MainWindow(QMainWindow):
         else:
             capped = {k: v for k, v in SPEEDS.items() if v is not None}
             label = min(capped, key=lambda k: abs(capped[k] - steps_per_second))
+        self.speed.blockSignals(True)
         self.speed.setCurrentText(label)
+        self.speed.blockSignals(False)
         self.worker.set_rate(SPEEDS[label])
 
     def _sync_seed(self, config: TrainConfig) -> None:
@@ -478,6 +658,7 @@ class MainWindow(QMainWindow):
         self.phase_view.restart()
         self.charts.reset_history()
         self._step_times.clear()
+        self.step_label.setText("step 0")
 
     # ------------------------------------------------------------------ drawing
     def _draw(self) -> None:
@@ -485,13 +666,15 @@ class MainWindow(QMainWindow):
         self._frame_count += 1
         if snap is not None and snap is not self._drawn:
             self._drawn = snap
-            self.sample_view.show_snapshot(snap)
             if snap.dirac is not None:
                 self.phase_view.show_snapshot(snap)
+                self.dirac_line.show_snapshot(snap)
+            else:
+                self.sample_view.show_snapshot(snap)
             self._draw_times.append(time.perf_counter())
             self._drawn_count += 1
-            self.export.capture()
-            self.step_label.setText(f"step {snap.step}")
+            self.export.capture(snap.step)
+            self.step_label.setText(f"step {snap.step:,}")
             self.device_label.setText(f"device: {snap.device}")
         if self._charts_dirty and self._frame_count % CHART_EVERY == 0:
             self._charts_dirty = False
@@ -503,6 +686,8 @@ class MainWindow(QMainWindow):
         now = time.perf_counter()
         recent = [t for t in self._draw_times if now - t < 1.0]
         self.fps_label.setText(f"{len(recent)} fps")
+        if self.worker.failed is not None:
+            return
         if len(self._step_times) >= 2 and self._playing:
             (t0, s0), (t1, s1) = self._step_times[0], self._step_times[-1]
             rate = (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
@@ -516,6 +701,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event: Any) -> None:
+        if self.presenter:
+            self.set_presenter(False)
+        settings = QSettings(*SETTINGS)
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("windowState", self.saveState())
         self.frame_timer.stop()
         self.export.finish()  # a recording is finished and saved, an export cancelled
         self.worker.stop()

@@ -1,5 +1,7 @@
-"""The data-space view (samples over D's surface and G's gradient field) and the Dirac-GAN
-phase portrait. Items are created once; each frame only calls setData / setImage."""
+"""The data-space view (samples over D's surface and G's gradient field), the Dirac-GAN's
+phase portrait and its one-dimensional picture. Items are created once; each frame only calls
+setData / setImage. Colours come from app/colours.py; what they mean is said in plain words
+under the view (app/key.py), never in a legend box over the data."""
 
 from __future__ import annotations
 
@@ -7,39 +9,47 @@ from collections import deque
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QLabel
 
-from app.arrows import arrow_segments, reference_magnitude, scale_vectors
+from app import colours
+from app.arrows import arrow_segments, log_scaled_vectors, normalised_vectors
 from models.snapshot import Snapshot
 
 # White backgrounds read well on projectors and slides; no antialiasing keeps painting cheap.
 # Set here, where every view is defined, so the window and exported frames look the same.
 pg.setConfigOptions(background="w", foreground="k", antialias=False)
-# Legends sit over the curves: a translucent white box keeps their text readable and the
-# curves behind it visible.
-LEGEND_BRUSH = pg.mkBrush(255, 255, 255, 170)
-
-REAL_BRUSH = pg.mkBrush(31, 119, 180, 170)
-FAKE_BRUSH = pg.mkBrush(255, 127, 14, 200)
-ARROW_PEN = pg.mkPen(20, 20, 20, 200, width=1)  # width 1 = cosmetic: Qt's fast line path
-TRAIL_PEN = pg.mkPen(255, 127, 14, 70, width=1)
-MANIFOLD_PEN = pg.mkPen(44, 160, 44, 150, width=1)
 
 LAYERS = {
     "real": "Real data",
     "fake": "Generated samples",
     "trails": "Sample trails",
-    "surface": "D surface",
-    "magnitude": "Gradient magnitude",
+    "surface": "D's verdict (background)",
+    "magnitude": "Gradient strength (background)",
     "arrows": "Gradient arrows",
-    "normalised": "Normalised arrows",
+    "normalised": "Arrows: direction only",
     "manifold": "Generator manifold",
     "modes": "Mode centres",
 }
+LAYER_HELP = {
+    "real": "Blue dots: samples of the real data G has to learn.",
+    "fake": "Orange dots: what the generator makes now (the same noise inputs every frame, "
+    "so each dot moves smoothly).",
+    "trails": "Where each generated sample was over the last frames: its path.",
+    "surface": "D's verdict at every point: blue where D says 'real', orange where it says "
+    "'generated', white where it cannot tell.",
+    "magnitude": "How strongly G's loss pushes a sample at each point (log scale): dark "
+    "regions are where G's gradient has vanished.",
+    "arrows": "Where each generated sample would be pushed next: minus the gradient of G's "
+    "loss. Length is on a log scale, so a vanishing gradient shows as dots.",
+    "normalised": "Draw every arrow at the same length: only the direction of the push.",
+    "manifold": "The image of a grid of noise inputs: how G folds its input space onto the plane.",
+    "modes": "Circles at the centres of the target's modes (the parts that count as covered).",
+}
 DEFAULT_LAYERS = {"real", "fake", "surface", "arrows", "modes"}
 TRAIL_FRAMES = 12
+POINT_SIZE = 6
 
 
 def _grid_polylines(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,23 +63,50 @@ def _grid_polylines(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cache_static_items(view: pg.GraphicsView) -> None:
-    """Axes, labels and legends change rarely but cost the most to paint (text): keep each
-    as a cached pixmap, redrawn only when it changes (45 -> 31 ms per 1280x720 frame)."""
+    """Axes and labels change rarely but cost the most to paint (text): keep each as a
+    cached pixmap, redrawn only when it changes (45 -> 31 ms per 1280x720 frame)."""
     for item in view.scene().items():
-        if isinstance(item, (pg.AxisItem, pg.LabelItem, pg.LegendItem)):
+        if isinstance(item, pg.AxisItem | pg.LabelItem):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def style_axes(plot: pg.PlotItem, presenter: bool) -> None:
     """Tick and label fonts readable from the back of a lecture hall in presenter mode."""
-    size = 16 if presenter else 9
+    size = 15 if presenter else 9
     font = QFont()
     font.setPointSize(size)
     for name in ("bottom", "left"):
         axis = plot.getAxis(name)
-        axis.setStyle(tickFont=font)
+        axis.setStyle(tickFont=font, tickTextOffset=4 if presenter else 2)
         axis.label.setFont(font)
-    plot.titleLabel.setText(plot.titleLabel.text, size=f"{size + 2}pt")
+
+
+class Overlay(QLabel):
+    """A short message over the middle of a plot ("Starting…", "Press Space to play")."""
+
+    def __init__(self, parent: pg.PlotWidget) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setStyleSheet(
+            "background: rgba(255, 255, 255, 225); color: #222; border: 1px solid #999;"
+            "border-radius: 6px; padding: 10px 18px; font-size: 15pt;"
+        )
+        self.hide()
+
+    def say(self, text: str) -> None:
+        if not text:
+            self.hide()
+            return
+        self.setText(text)
+        self.adjustSize()
+        self.recentre()
+        self.show()
+        self.raise_()
+
+    def recentre(self) -> None:
+        parent = self.parentWidget()
+        self.move((parent.width() - self.width()) // 2, (parent.height() - self.height()) // 2)
 
 
 class SampleView(pg.PlotWidget):
@@ -81,56 +118,70 @@ class SampleView(pg.PlotWidget):
         self.setAspectLocked(True)
         self.setLabel("bottom", "x")
         self.setLabel("left", "y")
-        self.setTitle("Samples, D(x) and the generator's gradient field")
         self.showGrid(x=False, y=False)
         plot = self.getPlotItem()
-        self.legend = plot.addLegend(offset=(8, 8), brush=LEGEND_BRUSH)
+        plot.hideButtons()
         self.image = pg.ImageItem(axisOrder="col-major")
         plot.addItem(self.image)
-        self.surface_map = pg.colormap.get("CET-D1")
+        self.surface_map = colours.surface_colormap()
         self.magnitude_map = pg.colormap.get("viridis")
         self.colorbar = pg.ColorBarItem(
             values=(0, 1), colorMap=self.surface_map, label="D(x)", interactive=False, width=14
         )
         self.colorbar.setImageItem(self.image, insert_in=plot)
-        self.manifold = pg.PlotDataItem(pen=MANIFOLD_PEN, connect="finite")
-        self.trails = pg.PlotDataItem(pen=TRAIL_PEN, connect="finite")
-        self.arrows = pg.PlotDataItem(pen=ARROW_PEN, connect="pairs")
-        self.real = pg.ScatterPlotItem(size=5, pen=None, brush=REAL_BRUSH)
-        self.fake = pg.ScatterPlotItem(size=5, pen=None, brush=FAKE_BRUSH)
+        self.manifold = pg.PlotDataItem(pen=colours.pen(colours.MANIFOLD, 1, 170), connect="finite")
+        self.trails = pg.PlotDataItem(pen=colours.pen(colours.FAKE_DARK, 1, 110), connect="finite")
+        self.arrows = pg.PlotDataItem(pen=colours.pen(colours.ARROW, 1, 210), connect="pairs")
+        self.real = pg.ScatterPlotItem(
+            size=POINT_SIZE, pen=pg.mkPen("w", width=0.6), brush=colours.brush(colours.REAL, 220)
+        )
+        self.fake = pg.ScatterPlotItem(
+            size=POINT_SIZE,
+            pen=pg.mkPen(colours.FAKE_DARK, width=0.6),
+            brush=colours.brush(colours.FAKE, 235),
+        )
         self.modes = pg.ScatterPlotItem(
-            size=16, symbol="o", pen=pg.mkPen(0, 0, 0, 160, width=1.5), brush=None
+            size=16, symbol="o", pen=pg.mkPen(0, 0, 0, 150, width=1.5), brush=None
         )
         for item in (self.manifold, self.trails, self.arrows, self.modes, self.real, self.fake):
             plot.addItem(item)
-        for item, name in (
-            (self.real, "real"),
-            (self.fake, "generated"),
-            (self.arrows, "-dL_G/dx"),
-            (self.manifold, "G manifold"),
-            (self.modes, "mode centres"),
-        ):
-            self.legend.addItem(item, name)
         cache_static_items(self)
+        self.overlay = Overlay(self)
         self.layers = set(DEFAULT_LAYERS)
         self._history: deque[np.ndarray] = deque(maxlen=TRAIL_FRAMES)
-        self._arrow_reference: float | None = None
         self._bounds: tuple[float, float, float, float] | None = None
+        self._framed: tuple[float, float, float, float] | None = None
         self._last: Snapshot | None = None
         self._shown_real: np.ndarray | None = None
         self._shown_map: pg.ColorMap | None = None
         self._shown_label = ""
         self._shown_metrics: object = None
+        self.presenter = False
         self._apply_visibility()
 
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)
+        overlay = self.__dict__.get("overlay")  # (Qt resizes it once inside __init__)
+        if overlay is not None:
+            overlay.recentre()
+        framed = self.__dict__.get("_framed")
+        if framed is not None:  # an aspect-locked view keeps its old range on a resize
+            self._frame(framed)
+
     def set_presenter(self, on: bool) -> None:
-        scale = 2.0 if on else 1.0
-        self.real.setSize(5 * scale)
-        self.fake.setSize(5 * scale)
-        self.arrows.setPen(pg.mkPen(20, 20, 20, 200, width=scale))
-        self.manifold.setPen(pg.mkPen(44, 160, 44, 150, width=scale))
+        self.presenter = on
+        scale = 1.8 if on else 1.0
+        self.real.setSize(POINT_SIZE * scale)
+        self.fake.setSize(POINT_SIZE * scale)
+        self.modes.setSize(16 * scale)
+        self.arrows.setPen(colours.pen(colours.ARROW, 2 if on else 1, 210))
+        self.manifold.setPen(colours.pen(colours.MANIFOLD, 2 if on else 1, 170))
+        self.trails.setPen(colours.pen(colours.FAKE_DARK, 2 if on else 1, 110))
         style_axes(self.getPlotItem(), on)
-        self.legend.setLabelTextSize("14pt" if on else "9pt")
+        font = QFont()
+        font.setPointSize(12 if on else 9)
+        self.colorbar.getAxis("left").label.setFont(font)
+        self.colorbar.getAxis("right").setStyle(tickFont=font)
 
     # ------------------------------------------------------------------ layers
     def set_layer(self, name: str, visible: bool) -> None:
@@ -161,24 +212,32 @@ class SampleView(pg.PlotWidget):
         self.modes.setVisible("modes" in self.layers)
 
     def restart(self) -> None:
-        """A new scene or a reset: forget trails, re-fit the view, re-scale the arrows."""
+        """A new scene or a reset: forget trails and re-fit the view."""
         self._history.clear()
-        self._arrow_reference = None
         self._bounds = None
+        self._last = None
+        self._shown_metrics = None
 
     def expect_bounds(self, bounds: tuple[float, float, float, float]) -> None:
         """Frame the scene's square before its first snapshot arrives (the engine takes
         seconds to start), so the empty view already has the right axes."""
+        self._frame(bounds)
+
+    def _frame(self, bounds: tuple[float, float, float, float]) -> None:
+        """Show exactly `bounds` (where the surface is computed) and keep zooming inside it."""
+        self._framed = bounds
         xmin, xmax, ymin, ymax = bounds
-        self.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.02)
+        vb = self.getPlotItem().vb
+        vb.setLimits(xMin=None, xMax=None, yMin=None, yMax=None)  # (limits would clip the fit)
+        self.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+        vb.setLimits(xMin=xmin, xMax=xmax, yMin=ymin, yMax=ymax)
 
     # ------------------------------------------------------------------ drawing
     def show_snapshot(self, snap: Snapshot) -> None:
         self._last = snap
         if snap.bounds != self._bounds:
             self._bounds = snap.bounds
-            xmin, xmax, ymin, ymax = snap.bounds
-            self.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.02)
+            self._frame(snap.bounds)
         if self._shown_real is None or not np.array_equal(snap.real, self._shown_real):
             self._shown_real = snap.real  # redraw real points only when the target changed
             self.real.setData(pos=snap.real)
@@ -238,11 +297,11 @@ class SampleView(pg.PlotWidget):
         gx, gy = np.meshgrid(xs, ys, indexing="ij")
         points = np.stack([gx.ravel(), gy.ravel()], axis=1)
         vectors = snap.field.reshape(-1, 2)
-        # The scale only ever grows within a run, so a gradient that vanishes visibly shrinks
-        # instead of being re-normalised away.
-        self._arrow_reference = max(self._arrow_reference or 0.0, reference_magnitude(vectors))
         cell = (xmax - xmin) / max(n - 1, 1)
-        scaled = scale_vectors(vectors, cell, self._arrow_reference, "normalised" in self.layers)
+        if "normalised" in self.layers:
+            scaled = normalised_vectors(vectors, cell)
+        else:
+            scaled = log_scaled_vectors(vectors, cell)
         self.arrows.setData(*arrow_segments(points, scaled))
 
     def _draw_trails(self, snap: Snapshot) -> None:
@@ -258,20 +317,21 @@ class SampleView(pg.PlotWidget):
 
 
 class PhasePortrait(pg.PlotWidget):
-    """The Dirac-GAN's state (theta, psi) moving through its gradient-play vector field."""
+    """The Dirac-GAN's state (theta, psi) moving through its expected gradient-play field,
+    drawn as in Mescheder et al. (2018): theta across, psi up, the same signs."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setAspectLocked(True)
-        self.setTitle("Dirac-GAN phase portrait")
-        self.setLabel("bottom", "theta (generator)")
-        self.setLabel("left", "psi (discriminator)")
+        self.setLabel("bottom", "θ: where G's point is")
+        self.setLabel("left", "ψ: D's slope (sign as in Mescheder et al.)")
         self.showGrid(x=True, y=True, alpha=0.2)
+        self.getPlotItem().hideButtons()
         self.flow = pg.PlotDataItem(pen=pg.mkPen(120, 120, 120, 180), connect="pairs")
-        self.path = pg.PlotDataItem(pen=pg.mkPen(31, 119, 180, 220, width=2))
-        self.point = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(255, 127, 14), pen="k")
+        self.path = pg.PlotDataItem(pen=colours.pen(colours.FAKE_DARK, 2, 230))
+        self.point = pg.ScatterPlotItem(size=12, brush=colours.brush(colours.FAKE), pen="k")
         self.equilibrium = pg.ScatterPlotItem(
-            [0.0], [0.0], size=14, symbol="x", pen=pg.mkPen("k", width=2)
+            [0.0], [0.0], size=14, symbol="x", pen=pg.mkPen(colours.REAL, width=3)
         )
         for item in (self.flow, self.path, self.equilibrium, self.point):
             self.addItem(item)
@@ -281,12 +341,13 @@ class PhasePortrait(pg.PlotWidget):
         # the field's square until the first snapshot (seconds away); auto-range then follows
         # the trajectory, even one that spirals out
         self.setRange(xRange=(-2.0, 2.0), yRange=(-2.0, 2.0), disableAutoRange=False)
+        self.overlay = Overlay(self)
         self._theta: list[float] = []
         self._psi: list[float] = []
 
     def set_presenter(self, on: bool) -> None:
         scale = 2.0 if on else 1.0
-        self.path.setPen(pg.mkPen(31, 119, 180, 220, width=2 * scale))
+        self.path.setPen(colours.pen(colours.FAKE_DARK, 2 * scale, 230))
         self.point.setSize(12 * scale)
         style_axes(self.getPlotItem(), on)
 
@@ -304,7 +365,61 @@ class PhasePortrait(pg.PlotWidget):
         gt, gp = np.meshgrid(state.thetas, state.psis, indexing="ij")
         points = np.stack([gt.ravel(), gp.ravel()], axis=1)
         cell = float(state.thetas[1] - state.thetas[0])
-        vectors = scale_vectors(state.flow.reshape(-1, 2), cell, None, normalised=True)
+        vectors = normalised_vectors(state.flow.reshape(-1, 2), cell)
         self.flow.setData(*arrow_segments(points, vectors))
         self.path.setData(self._theta, self._psi)
         self.point.setData([state.theta], [state.psi])
+
+
+class DiracLine(pg.PlotWidget):
+    """The Dirac-GAN as data: the real point at 0, G's point at theta and D's verdict along
+    the line, so the phase portrait's two numbers have a picture."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setLabel("bottom", "x")
+        self.setLabel("left", "D(x)")
+        self.getPlotItem().hideButtons()
+        self.setMouseEnabled(x=False, y=False)
+        self.verdict = pg.PlotDataItem(pen=colours.pen(colours.DISC, 2))
+        self.real = pg.ScatterPlotItem(size=14, brush=colours.brush(colours.REAL), pen="w")
+        self.fake = pg.ScatterPlotItem(size=14, brush=colours.brush(colours.FAKE), pen="k")
+        self.push = pg.ArrowItem(
+            angle=180, headLen=16, tailLen=28, tailWidth=5, brush=colours.brush(colours.FAKE_DARK)
+        )
+        for item in (self.verdict, self.real, self.fake, self.push):
+            self.addItem(item)
+        for axis in ("bottom", "left"):
+            self.getAxis(axis).enableAutoSIPrefix(False)
+
+    def set_presenter(self, on: bool) -> None:
+        style_axes(self.getPlotItem(), on)
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        state = snap.dirac
+        if state is None:
+            return
+        reach = float(max(abs(state.thetas[0]), abs(state.thetas[-1]), 2.0))
+        x = np.linspace(-reach, reach, 121)
+        score = -state.psi * x  # D(x) = -psi x: the paper's psi, our "real is high"
+        probabilistic = snap.surface_center == 0.5
+        shown = 1 / (1 + np.exp(-score)) if probabilistic else score
+        at = float(np.interp(state.theta, x, shown))
+        self.verdict.setData(x, shown)
+        self.real.setData([0.0], [float(np.interp(0.0, x, shown))])
+        self.fake.setData([state.theta], [at])
+        pull = float(
+            state.flow[_nearest(state.thetas, state.theta), _nearest(state.psis, state.psi), 0]
+        )
+        self.push.setVisible(abs(pull) > 1e-9)
+        self.push.setStyle(angle=180 if pull > 0 else 0)
+        offset = 0.12 * reach * (1 if pull > 0 else -1)
+        self.push.setPos(state.theta + offset, at)
+        self.setLabel("left", "D(x) = P(real)" if probabilistic else "D(x) score")
+        self.setXRange(-reach, reach, padding=0.02)
+        if probabilistic:
+            self.setYRange(0, 1, padding=0.05)
+
+
+def _nearest(axis: np.ndarray, value: float) -> int:
+    return int(np.argmin(np.abs(axis - value)))

@@ -195,9 +195,9 @@ class Session:
             self._finish_iteration()
         if playing != self.playing:
             self.playing = playing
-            self.outbox(msg.PlayingChanged(playing))
             if not playing and show and self.trainer is not None:
-                self._emit_full()  # paused: show the state as it is, in full
+                self._emit_full()  # paused: the state as it is, in full, before saying so
+            self.outbox(msg.PlayingChanged(playing))
 
     def _keep_checkpoint(self) -> None:
         trainer = self.trainer

@@ -39,3 +39,9 @@ def diverging() -> list[str]:
         *("--set", "training.loss=wgan", "--set", "training.optimizer=sgd"),
         *("--set", "training.lr_d=5", "--set", "training.lr_g=5"),
     ]
+
+
+# The window remembers its geometry (QSettings): tests must not read or write a user's.
+os.environ["XDG_CONFIG_HOME"] = os.path.join(
+    os.environ.get("TMPDIR", "/tmp"), f"ganscope-test-config-{os.getpid()}"
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,18 @@ from app.main_window import MainWindow
 from models.messages import ChangeResult
 from scenes.loader import load_scene_file, resolve
 
-pytestmark = pytest.mark.usefixtures("qapp")
+pytestmark = pytest.mark.usefixtures("qapp", "no_modal_boxes")
+
+
+@pytest.fixture
+def no_modal_boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """A modal message box would wait for a click that never comes: record them instead."""
+    shown: list[tuple[object, ...]] = []
+    for name in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, lambda *args, **_: shown.append(args))
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **_: QMessageBox.StandardButton.Yes)
+    return shown
+
 
 # The first snapshot comes from a fresh process that imports torch: 5-10 s on an idle 2-core
 # machine, several times that when the machine is busy. waitUntil returns as soon as it comes.
@@ -106,7 +118,9 @@ def test_learning_rate_and_loss_widgets_reach_the_trainer_and_keep_adam_state(
     assert result.optimizer_steps == (20, 20)
     qtbot.waitUntil(lambda: window._latest.config_version == 2, timeout=3000)
     assert window._latest.surface_label == "D(x) score"  # hinge: a critic score, drawn so
-    assert len(window.charts.markers) == 2 * len(window.charts.plots)  # one marker per change
+    labels = [m.label for m in window.charts.history.markers]
+    assert labels == ["D learning rate = 0.0003", "Loss = hinge"]  # one readable marker each
+    assert len(window.charts.markers) == 2 * len(window.charts.shown)  # on every chart shown
 
 
 def test_structural_change_says_it_rebuilt(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -146,32 +160,37 @@ def test_dirac_scene_shows_phase_portrait(qtbot, window: MainWindow) -> None:  #
     qtbot.waitUntil(lambda: len(window.phase_view._theta) >= 2, timeout=5000)
     assert window.phase_view.isVisible()
     assert len(window.phase_view.flow.getData()[0]) == 6 * 21 * 21
-    # the distance chart takes the modes chart's cell: no empty cell in the grid
-    grid = window.charts.ci
-    dirac, modes = window.charts.plots["Dirac distance"], window.charts.plots["Modes covered"]
-    assert dirac.isVisible() and dirac in grid.items and modes not in grid.items
-    assert grid.getItem(1, 0) is dirac
+    # the Dirac-GAN has no modes to count: its own charts, in a full grid
+    charts = window.charts
+    assert "distance" in charts.shown and "modes" not in charts.shown and "w1" not in charts.shown
+    assert charts.plots["distance"].isVisible() and not charts.plots["modes"].isVisible()
+    assert window.stage.main is window.phase_view and window.dirac_line.isVisible()
     window.load_scene(resolve("ring_collapse"))
-    qtbot.waitUntil(lambda: window._latest.dirac is None, timeout=5000)
-    assert grid.getItem(1, 0) is modes and dirac not in grid.items and not dirac.isVisible()
+    qtbot.waitUntil(
+        lambda: window._latest is not None and window._latest.dirac is None, timeout=5000
+    )
+    assert "modes" in charts.shown and "distance" not in charts.shown
+    assert window.stage.main is window.sample_view and not window.dirac_line.isVisible()
 
 
 def test_clipping_chart_shows_only_while_d_is_clipped(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    clip_chart, grid = window.charts.plots["D weights pinned at ±c"], window.charts.ci
-    assert clip_chart not in grid.items and not clip_chart.isVisible()
+    charts = window.charts
+    assert "clip" not in charts.shown and not charts.plots["clip"].isVisible()
     window.load_scene(resolve("wgan_clipping"))
+    qtbot.waitUntil(lambda: window.config.regularization.weight_clip > 0, timeout=ENGINE_START_MS)
     window.worker.step_once(5)
-    qtbot.waitUntil(lambda: grid.getItem(1, 2) is clip_chart, timeout=ENGINE_START_MS)
-    assert clip_chart.isVisible()
-    pinned = window.charts.history.column("d_weights_at_clip")
+    charts.set_compact(False)
+    qtbot.waitUntil(lambda: "clip" in charts.shown, timeout=ENGINE_START_MS)
+    assert charts.plots["clip"].isVisible()
+    pinned = charts.history.column("d_weights_at_clip")
     assert 0 <= pinned[-1] <= 1
     # a WGAN critic's score means nothing up to a constant: colours centre on its median
     low, high = window.sample_view.colorbar.levels()
     assert low == pytest.approx(-high)
     assert np.median(window.sample_view.image.image) == pytest.approx(0, abs=1e-3 * high)
     window.load_scene(resolve("sandbox_ring"))
-    qtbot.waitUntil(lambda: clip_chart not in grid.items, timeout=5000)
-    assert not clip_chart.isVisible()
+    qtbot.waitUntil(lambda: "clip" not in charts.shown, timeout=5000)
+    assert not charts.plots["clip"].isVisible()
 
 
 def test_save_then_open_round_trips_the_controls(
@@ -180,7 +199,7 @@ def test_save_then_open_round_trips_the_controls(
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     apply_and_wait(
-        qtbot, window, lambda: window.controls.widgets["regularization.r1_gamma"].setValue(2.5)
+        qtbot, window, lambda: window.controls.widgets["regularization.r1_gamma"].box.setValue(2.5)
     )
     path = tmp_path / "mine.toml"
     assert window.save_scene_file(path)
@@ -229,16 +248,21 @@ def test_record_writes_what_the_views_showed(qtbot, window: MainWindow, tmp_path
     assert window.export.start_recording(path)
     assert window.export.record_action.isChecked() and "REC" in window.export.record_label.text()
     recorder = window.export.recorder
+    started = time.perf_counter()
     window.worker.play()
     qtbot.waitUntil(lambda: recorder.frames >= 6, timeout=20000)
     with qtbot.waitSignal(recorder.finished, timeout=20000) as saved:
         window.export.stop_recording()
+        recorded = time.perf_counter() - started
     message, ok = saved.args
     assert ok and "Saved recording" in message
     reader = imageio_ffmpeg.read_frames(str(path))
     meta = next(reader)
     assert meta["size"] == recorder.size and recorder.size[0] % 2 == 0
-    assert sum(1 for _ in reader) == recorder.frames
+    frames = sum(1 for _ in reader)
+    assert frames == recorder.written >= recorder.frames
+    # it plays as long as it was recorded (grabs repeat until the next one is due)
+    assert frames / meta["fps"] == pytest.approx(recorded, abs=0.3)
     assert not window.export.record_action.isChecked()
 
 

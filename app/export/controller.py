@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QPr
 
 from app.export.dialog import ExportDialog
 from app.export.job import ExportJob
+from app.export.options import caption_title
 from app.export.recorder import ScreenRecorder
 from models.config import TrainConfig
 from scenes.loader import Scene, changed_keys
@@ -51,10 +52,10 @@ class ExportController(QObject):
         self.export_action.triggered.connect(self.open_dialog)
 
     # ------------------------------------------------------------------ record
-    def capture(self) -> None:
-        """The window drew a new frame."""
+    def capture(self, step: int | None = None) -> None:
+        """The window drew a new frame (of training step `step`)."""
         if self.recorder is not None:
-            self.recorder.capture()
+            self.recorder.capture(step)
 
     def _on_record_toggled(self, on: bool) -> None:
         if on and self.recorder is None:
@@ -106,9 +107,10 @@ class ExportController(QObject):
             self.start_export(dialog)
 
     def make_dialog(self) -> ExportDialog:
-        _, config = self.current()
+        scene, config = self.current()
         steps = max((check.steps for check in config.checks), default=2000)
-        return ExportDialog(self.window, self.scene_words(), config.is_dirac, steps)
+        title = caption_title(scene.config, config)
+        return ExportDialog(self.window, self.scene_words(), config.is_dirac, steps, title)
 
     def scene_words(self) -> list[str]:
         """The command-line scene argument and --set flags for the current settings."""

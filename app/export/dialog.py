@@ -29,8 +29,10 @@ from PySide6.QtWidgets import (
 from app.export.options import (
     ANIMATED,
     DEFAULT_PANELS,
+    DEFAULT_SIZE,
     DIRAC_PANELS,
     PANELS,
+    STANDARD_SIZE,
     ExportError,
     ExportOptions,
     build_options,
@@ -46,7 +48,12 @@ class ExportDialog(QDialog):
     """Collects and validates export options; `options` is set when accepted."""
 
     def __init__(
-        self, parent: QWidget | None, scene_words: list[str], dirac: bool, steps: int
+        self,
+        parent: QWidget | None,
+        scene_words: list[str],
+        dirac: bool,
+        steps: int,
+        title: str = "",
     ) -> None:
         """scene_words: the scene argument and --set flags that reproduce the current
         settings on the command line."""
@@ -54,6 +61,8 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export")
         self.scene_words = scene_words
         self.dirac = dirac
+        self.title = title
+        self._size_edited = False
         self.options: ExportOptions | None = None
         self._confirmed_overwrite: Path | None = None
 
@@ -121,9 +130,26 @@ class ExportDialog(QDialog):
         layout.addWidget(buttons)
         for spin in (self.steps, self.every, self.fps):
             spin.valueChanged.connect(self._update_summary)
+        self.path.textChanged.connect(self._follow_format)
         self.path.textChanged.connect(self._update_summary)
         self.size.currentTextChanged.connect(self._update_summary)
+        self.size.lineEdit().textEdited.connect(self._size_was_edited)
+        self.size.activated.connect(self._size_was_edited)
         self._update_summary()
+
+    def _size_was_edited(self, *_: object) -> None:
+        self._size_edited = True
+
+    def _follow_format(self, text: str) -> None:
+        """A GIF defaults to 800x450, as on the command line (GIFs store every pixel of
+        every frame); other formats to 1280x720, unless the size was chosen by hand."""
+        if self._size_edited:
+            return
+        suffix = Path(text.strip()).suffix.lower().lstrip(".")
+        default = DEFAULT_SIZE.get(suffix, STANDARD_SIZE)
+        self.size.blockSignals(True)
+        self.size.setCurrentText("{}x{}".format(*default))
+        self.size.blockSignals(False)
 
     def chosen_panels(self) -> str:
         return ",".join(name for name, box in self.panels.items() if box.isChecked())
@@ -142,6 +168,7 @@ class ExportDialog(QDialog):
             caption=self.caption.isChecked(),
             overwrite=out == self._confirmed_overwrite,
             dirac=self.dirac,
+            title=self.title if self.caption.isChecked() else "",
         )
 
     def accept(self) -> None:

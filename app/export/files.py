@@ -94,20 +94,22 @@ class Mp4Sink:
 
 
 class GifSink:
-    """A looping GIF. Each frame gets its own 256-colour adaptive palette (median cut, no
-    dithering: plots are flat colours and smooth colour maps, dithering only adds noise and
-    bytes); Pillow stores only what changed between frames."""
+    """A looping GIF in one fixed palette (no dithering: plots are flat colours and smooth
+    colour maps; dithering only adds noise and bytes); Pillow stores only what changed
+    between frames. Frames are kept as 8-bit palette images (a third of RGB), and a GIF is
+    limited to MAX_GIF_FRAMES (see options.py) so that never grows without bound."""
 
-    def __init__(self, path: Path, fps: int) -> None:
+    def __init__(self, path: Path, fps: int, palette: list[tuple[int, int, int]]) -> None:
         self._path = path
         self._duration_ms = round(1000 / fps / 10) * 10 or 10  # GIF counts in 1/100 s
         self._frames: list[Image.Image] = []
+        flat = [value for colour in palette for value in colour]
+        self._palette = Image.new("P", (1, 1))
+        self._palette.putpalette(flat + flat[-3:] * (256 - len(palette)))
 
     def add(self, rgb: np.ndarray) -> None:
         image = Image.fromarray(rgb, "RGB")
-        self._frames.append(
-            image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        )
+        self._frames.append(image.quantize(palette=self._palette, dither=Image.Dither.NONE))
 
     def close(self) -> None:
         first, *rest = self._frames

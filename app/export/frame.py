@@ -15,7 +15,6 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QApplication,
     QGraphicsItem,
-    QHBoxLayout,
     QLabel,
     QVBoxLayout,
     QWidget,
@@ -23,7 +22,10 @@ from PySide6.QtWidgets import (
 
 from app.charts import ChartsView
 from app.export.qt import image_to_rgb
-from app.views import PhasePortrait, SampleView
+from app.key import DataKey
+from app.stage import Stage
+from app.views import DiracLine, PhasePortrait, SampleView
+from models.config import TrainConfig
 from models.snapshot import Snapshot
 
 # Panels of the data-space view, and the layers each one turns on.
@@ -37,12 +39,13 @@ DATA_PANELS = {
 }
 
 
-MIN_LAYOUT = (640, 360)  # the smallest layout (in layout units) that fits every panel
+MIN_LAYOUT = (1024, 576)  # smaller frames draw this layout scaled down: every panel fits
 
 
 class ExportFrame(QWidget):
-    """The chosen panels side by side (data view | phase portrait | charts) under an
-    optional caption, sized to the export's pixels divided by its scale."""
+    """The chosen panels on the window's stage (the data view a square, its key under it,
+    the charts beside), under an optional caption, sized to the export's pixels divided by
+    its scale."""
 
     def __init__(
         self,
@@ -55,12 +58,13 @@ class ExportFrame(QWidget):
         super().__init__()
         self.setStyleSheet("background: white; color: black;")
         self.pixel_size = size
-        self.scale = scale
         self.title = title
         self.caption: QLabel | None = None
         self.sample_view: SampleView | None = None
         self.phase_view: PhasePortrait | None = None
+        self.dirac_line: DiracLine | None = None
         self.charts: ChartsView | None = None
+        self.key: DataKey | None = None
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
         if caption:
@@ -69,39 +73,48 @@ class ExportFrame(QWidget):
             font.setPointSize(13)
             self.caption.setFont(font)
             column.addWidget(self.caption)
-        row = QHBoxLayout()
-        column.addLayout(row, 1)
         layers = {layer for panel in panels for layer in DATA_PANELS.get(panel, ())}
-        if layers:
+        main: pg.PlotWidget | None = None
+        extra = None
+        if "phase" in panels:
+            self.phase_view = PhasePortrait()
+            self.dirac_line = DiracLine()
+            main, extra = self.phase_view, self.dirac_line
+        elif layers:
             self.sample_view = SampleView()
             for layer in self.sample_view.layers - layers:
                 self.sample_view.set_layer(layer, False)
             for layer in layers:
                 self.sample_view.set_layer(layer, True)
-            row.addWidget(self.sample_view, 9)
-        if "phase" in panels:
-            self.phase_view = PhasePortrait()
-            row.addWidget(self.phase_view, 9)
+            main = self.sample_view
+        if main is not None:
+            self.key = DataKey()
         if "charts" in panels:
-            beside = self.sample_view is not None or self.phase_view is not None
-            self.charts = ChartsView(columns=2 if beside else 3, interactive=False)
-            row.addWidget(self.charts, 7)
+            self.charts = ChartsView(interactive=False)
+        self.stage = Stage(main, self.key, self.charts, extra)
+        column.addWidget(self.stage, 1)
         width, height = size
         # Below this the panels overlap: a small frame is the same layout, drawn smaller.
         self.scale = min(scale, width / MIN_LAYOUT[0], height / MIN_LAYOUT[1])
         self.resize(round(width / self.scale), round(height / self.scale))
 
-    def prepare(self, dirac: bool, last_step: int) -> None:
-        """Chart the right metrics for the scene, over the whole run from the first frame."""
+    def prepare(self, config: TrainConfig, last_step: int) -> None:
+        """Chart and key the scene's metrics, over the whole run from the first frame."""
         if self.charts is not None:
-            self.charts.set_dirac(dirac)
+            self.charts.set_scene(config)
             self.charts.fix_step_range(last_step)
+        if self.key is not None:
+            layers = self.sample_view.layers if self.sample_view is not None else set()
+            self.key.show_key(config, layers)
+        self.stage.settle_now()
 
     def show_snapshot(self, snap: Snapshot) -> None:
         if self.sample_view is not None:
             self.sample_view.show_snapshot(snap)
         if self.phase_view is not None:
             self.phase_view.show_snapshot(snap)
+        if self.dirac_line is not None:
+            self.dirac_line.show_snapshot(snap)
         if self.charts is not None and self.charts.add_metrics(snap.metrics):
             self.charts.refresh()
         if self.caption is not None:

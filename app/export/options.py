@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.atomic import destination_problem
+from models.config import TrainConfig
+from models.engine.changes import label
+from scenes.loader import changed_keys
 
 FORMATS = ("mp4", "gif", "png", "svg", "csv")
 ANIMATED = ("mp4", "gif")
@@ -19,6 +22,7 @@ DIRAC_PANELS = ("phase", "charts")
 DEFAULT_SIZE = {"gif": (800, 450)}  # GIFs store every pixel of every frame: keep them small
 STANDARD_SIZE = (1280, 720)
 MIN_SIDE, MAX_SIDE = 64, 4096
+MAX_TITLE = 200
 MAX_GIF_FPS = 50  # GIF delays are in 1/100 s and browsers clamp anything faster
 
 
@@ -37,6 +41,7 @@ class ExportOptions:
     panels: tuple[str, ...] = DEFAULT_PANELS
     caption: bool = False
     overwrite: bool = False
+    title: str = ""  # the caption's title (default: the scene's, with any changed settings)
 
     @property
     def format(self) -> str:
@@ -94,6 +99,7 @@ def build_options(
     caption: bool = False,
     overwrite: bool = False,
     dirac: bool = False,
+    title: str = "",
 ) -> ExportOptions:
     """Validate every flag and the destination; raise ExportError listing all problems."""
     problems = []
@@ -113,6 +119,8 @@ def build_options(
         problems.append(f"--fps: must be 1..{max_fps} for .{fmt or 'mp4'}; got {fps}")
     if not 0.25 <= scale <= 4:
         problems.append(f"--scale: must be 0.25..4; got {scale}")
+    if len(title) > MAX_TITLE or not title.isprintable():
+        problems.append(f"--title: at most {MAX_TITLE} printable characters")
     parsed_size: tuple[int, int] = DEFAULT_SIZE.get(fmt, STANDARD_SIZE)
     parsed_panels: tuple[str, ...] = DEFAULT_PANELS
     for parse in ("size", "panels"):
@@ -136,6 +144,7 @@ def build_options(
         panels=parsed_panels,
         caption=caption,
         overwrite=overwrite,
+        title=title,
     )
 
 
@@ -156,6 +165,17 @@ def command_args(options: ExportOptions) -> list[str]:
             args += ["--scale", f"{options.scale:g}"]
         if options.caption:
             args.append("--caption")
+        if options.title:
+            args += ["--title", options.title]
     if options.overwrite:
         args.append("--overwrite")
     return args
+
+
+def caption_title(scene_config: TrainConfig, config: TrainConfig) -> str:
+    """The scene's title, and what was changed from it ("... · R1 gamma = 1")."""
+    changes = changed_keys(scene_config, config)
+    changes.pop("training.device", None)
+    parts = [label(key, config.value(key)) for key in changes]
+    title = scene_config.scene.title or "GANscope"
+    return " · ".join([title, *parts]) if parts else title

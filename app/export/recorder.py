@@ -1,8 +1,14 @@
 """Record: capture what the window shows, frame by frame, into an MP4 or GIF.
 
-The GUI thread only grabs the widget into an image (a few ms); converting and encoding run
-on a background thread that drains a bounded queue, so recording never stalls the views. If
-the encoder falls behind, frames are dropped and counted rather than piling up in memory.
+The GUI thread only grabs the widget into an image (a few ms) and stamps the step counter on
+it; converting and encoding run on a background thread that drains a bounded queue, so
+recording never stalls the views. If the encoder falls behind, frames are dropped and counted
+rather than piling up in memory.
+
+The file plays at the speed it was recorded: each grab carries its time, and the encoder
+writes a fixed frame rate, repeating a grab until the next one is due. (Writing the grabs
+back to back once made 11 s of lecture a 6.6 s video: the window draws fewer frames per
+second than the file's rate when training is busy.)
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
+from app.colours import gif_palette
 from app.export.files import FrameSink, GifSink, Mp4Sink, atomic_output
 from app.export.options import ExportError
 from app.export.qt import image_to_rgb
@@ -38,19 +46,25 @@ class ScreenRecorder(QObject):
         self.dropped = 0
         size = widget.size()  # fixed for the whole recording; H.264 needs even sides
         self.size = (max(size.width() // 2 * 2, 64), max(size.height() // 2 * 2, 64))
-        self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._queue: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue(
+            maxsize=QUEUE_FRAMES
+        )
+        self.written = 0  # frames in the file (grabs repeated to keep real time)
         self._last_grab = 0.0
         self._started = time.perf_counter()
+        self._stopped_at: float | None = None
         self._thread = threading.Thread(target=self._encode, name="ganscope-record", daemon=True)
         self._thread.start()
 
-    def capture(self) -> None:
+    def capture(self, step: int | None = None) -> None:
         """Call after each drawn frame; keeps to the recording's frame rate."""
         now = time.perf_counter()
         if now - self._last_grab < 1.0 / self.fps:
             return
         self._last_grab = now
         image = self.widget.grab().toImage()
+        if step is not None:
+            stamp_step(image, step)
         width, height = self.size
         if (image.width(), image.height()) != (width, height):  # the window was resized
             image = image.scaled(
@@ -60,13 +74,14 @@ class ScreenRecorder(QObject):
                 Qt.TransformationMode.SmoothTransformation,
             )
         try:
-            self._queue.put_nowait(image_to_rgb(image))
+            self._queue.put_nowait((now - self._started, image_to_rgb(image)))
             self.frames += 1
         except queue.Full:
             self.dropped += 1
 
     def stop(self) -> None:
         """Finish encoding in the background; `finished` says where the file went."""
+        self._stopped_at = time.perf_counter() - self._started
         while self._thread.is_alive():  # a failed encoder stops draining: never block on it
             try:
                 self._queue.put(None, timeout=0.1)
@@ -80,25 +95,57 @@ class ScreenRecorder(QObject):
 
     def _sink(self, temp: Path) -> FrameSink:
         if self.path.suffix.lower() == ".gif":
-            return GifSink(temp, self.fps)
+            return GifSink(temp, self.fps, gif_palette())
         return Mp4Sink(temp, self.size, self.fps)
 
     def _encode(self) -> None:
         try:
             with atomic_output(self.path) as temp:
                 sink = self._sink(temp)
-                count = 0
-                while (rgb := self._queue.get()) is not None:
-                    sink.add(rgb)
-                    count += 1
-                if count == 0:
+                previous: np.ndarray | None = None
+                while (item := self._queue.get()) is not None:
+                    at, rgb = item
+                    if previous is not None:  # the previous grab shows until this one
+                        self._write_until(sink, at, previous)
+                    previous = rgb
+                if previous is None:
                     raise ExportError("nothing was recorded (no frame was drawn)")
+                self._write_until(sink, self._stopped_at or 0.0, previous)
+                if self.written == 0:
+                    sink.add(previous)
+                    self.written = 1
                 sink.close()
         except ExportError as exc:
             self.finished.emit(f"Recording not saved: {exc}", False)
             return
-        seconds = time.perf_counter() - self._started
+        seconds = self.written / self.fps
         dropped = f", {self.dropped} dropped" if self.dropped else ""
         self.finished.emit(
-            f"Saved recording {self.path} ({count} frames{dropped}, {seconds:.0f} s)", True
+            f"Saved recording {self.path} ({self.frames} frames grabbed{dropped}, "
+            f"{seconds:.1f} s at {self.fps} fps)",
+            True,
         )
+
+    def _write_until(self, sink: FrameSink, at: float, image: np.ndarray) -> None:
+        """Repeat `image` for every frame slot of the file that starts before time `at`."""
+        while self.written / self.fps < at:
+            sink.add(image)
+            self.written += 1
+
+
+def stamp_step(image: QImage, step: int) -> None:
+    """The step counter in the frame's top-left corner, on a white box."""
+    painter = QPainter(image)
+    try:
+        font = QFont()
+        font.setPointSize(max(10, image.height() // 45))
+        font.setBold(True)
+        painter.setFont(font)
+        text = f"step {step:,}"
+        box = painter.fontMetrics().boundingRect(text).adjusted(-6, -3, 6, 3)
+        box.moveTopLeft(QPoint(8, 8))
+        painter.fillRect(box, QColor(255, 255, 255, 225))
+        painter.setPen(QColor("#222222"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+    finally:
+        painter.end()

@@ -125,9 +125,9 @@ def _render(
     from app.export.qt import ensure_application, release
 
     ensure_application()
-    title = config.scene.title or "GANscope"
+    title = options.title or config.scene.title or "GANscope"
     frame = ExportFrame(title, options.panels, options.size, options.scale, options.caption)
-    frame.prepare(config.is_dirac, options.steps)
+    frame.prepare(config, options.steps)
     sink = _sink(options, temp)
     encoded = 0
     closed = False
@@ -160,7 +160,9 @@ def _sink(options: ExportOptions, temp: Path) -> FrameSink | None:
     if options.format == "mp4":
         return Mp4Sink(temp, options.size, options.fps)
     if options.format == "gif":
-        return GifSink(temp, options.fps)
+        from app.colours import gif_palette  # Qt (pyqtgraph's colour maps): not for CSV
+
+        return GifSink(temp, options.fps, gif_palette())
     if options.format == "png":
         return PngSink(temp, dpi=96 * options.scale)
     return None

@@ -1,0 +1,104 @@
+"""The scene picker (shipped lessons grouped as failure -> fix, every one numbered) and the
+chosen scene's story.
+
+Scene files are shared between lecturers, so their text is shown as text: every field is
+HTML-escaped (a story's "<=" once cut the flagship's "Watch for" short), and the story pane
+never fetches a resource a text names (an `<img src="/dev/zero">` once read 2 GB and killed
+the app)."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import (
+    QPushButton,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models.config import TrainConfig
+from scenes.loader import Scene
+
+ROLE_MARK = {"failure": "✗ ", "fix": "✓ ", "sandbox": "", "reproduction": "≈ "}
+
+
+class TextOnly(QTextBrowser):
+    """A text view that never loads anything a document names: no files, no network."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+
+    def loadResource(self, kind: int, name: QUrl) -> object:
+        return None
+
+
+def story_html(config: TrainConfig, evidence: bool, presenter: bool) -> str:
+    info = config.scene
+    size = 15 if presenter else 10
+
+    def paragraph(label: str, text: str) -> str:
+        body = html.escape(text)
+        return f"<p><b>{label}</b> {body}</p>" if label else f"<p>{body}</p>"
+
+    parts = [f"<h3>{html.escape(info.title)}</h3>", paragraph("", info.story)]
+    if info.expect:
+        parts.append(paragraph("Watch for:", info.expect))
+    if info.fix:
+        parts.append(paragraph("Fix:", info.fix))
+    if evidence and info.evidence:
+        parts.append(f"<p style='color:#555'><b>Measured:</b> {html.escape(info.evidence)}</p>")
+    return f"<div style='font-size:{size}pt'>{''.join(parts)}</div>"
+
+
+class SceneBrowser(QWidget):
+    """Shipped scenes grouped as failure -> fix, and the chosen scene's story."""
+
+    def __init__(self, scenes: list[Scene]) -> None:
+        super().__init__()
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.story = TextOnly()
+        self.evidence = QPushButton("Show the measured figures")
+        self.evidence.setCheckable(True)
+        self.evidence.setToolTip("The per-seed figures behind this scene's claims")
+        self.evidence.toggled.connect(lambda _: self._render())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.tree, 2)
+        layout.addWidget(self.story, 3)
+        layout.addWidget(self.evidence)
+        groups: dict[str, QTreeWidgetItem] = {}
+        self.items: dict[str, QTreeWidgetItem] = {}
+        for number, scene in enumerate(scenes, start=1):
+            info = scene.config.scene
+            if info.group not in groups:
+                groups[info.group] = QTreeWidgetItem(self.tree, [info.group])
+                groups[info.group].setExpanded(True)
+            item = QTreeWidgetItem(
+                groups[info.group], [f"{number}. {ROLE_MARK[info.role]}{info.title}"]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, scene.name)
+            item.setToolTip(0, info.story)
+            self.items[scene.name] = item
+        self.presenter = False
+        self._config: TrainConfig | None = None
+
+    def show_story(self, config: TrainConfig) -> None:
+        self._config = config
+        self.evidence.setVisible(bool(config.scene.evidence))
+        self._render()
+
+    def set_presenter(self, on: bool) -> None:
+        self.presenter = on
+        self._render()
+
+    def _render(self) -> None:
+        if self._config is not None:
+            shown = self.evidence.isChecked()
+            self.story.setHtml(story_html(self._config, shown, self.presenter))
