@@ -7,15 +7,21 @@ absent, never faked.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from models.config import TrainConfig, parse_config
 from models.engine import Trainer
+from models.engine.batched import BatchedTrainer
 from models.reference import ReferenceLoop
+from models.run import train
+from models.session_file import open_session, save_session
+from models.timeline import DEFAULT_INTERVAL, Timeline
 
 SMALL = {
     "training": {"batch": 256},
@@ -57,6 +63,61 @@ def engine_vs_naive(config: TrainConfig, seconds: float, slice_steps: int) -> di
     }
 
 
+def batched_vs_sequential(config: TrainConfig, k: int, seconds: float) -> dict[str, float]:
+    """Aggregate model-steps/s of K runs as one stacked model vs the same K runs one after
+    another, alternating slices in one run."""
+    configs = [config.with_changes({"training.seed": seed}) for seed in range(k)]
+    batched = BatchedTrainer(configs)
+    separate = [Trainer(c) for c in configs]
+
+    def one_by_one(n: int) -> None:
+        for trainer in separate:
+            trainer.step(n)
+
+    rates = alternate({"batched": batched.step, "sequential": one_by_one}, seconds, 20)
+    return {
+        f"batched_k{k}_model_steps_per_s": round(rates["batched"] * k, 1),
+        f"sequential_k{k}_model_steps_per_s": round(rates["sequential"] * k, 1),
+        f"batched_k{k}_vs_sequential": round(rates["batched"] / rates["sequential"], 3),
+    }
+
+
+def session_files(config: TrainConfig) -> dict[str, float]:
+    """Saving and loading a default-scene session (ms, best of five), and what keeping a
+    timeline checkpoint every DEFAULT_INTERVAL iterations costs training."""
+    trainer = Trainer(config)
+    trainer.step(200)
+    history = train(trainer, 100, 10)
+    timings: dict[str, list[float]] = {"save": [], "load": []}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.ganscope"
+        for _ in range(5):
+            start = time.perf_counter()
+            save_session(path, trainer, history, "bench")
+            timings["save"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            open_session(path)
+            timings["load"].append(time.perf_counter() - start)
+    timeline = Timeline()
+    start = time.perf_counter()
+    for _ in range(20):
+        timeline.keep(trainer.step_count, trainer.config, trainer.state_dict())
+    keep = (time.perf_counter() - start) / 20
+    step_seconds = 1 / max(engine_rate(trainer), 1e-9)
+    return {
+        "session_save_ms": round(min(timings["save"]) * 1000, 1),
+        "session_load_ms": round(min(timings["load"]) * 1000, 1),
+        "timeline_checkpoint_ms": round(keep * 1000, 2),
+        "timeline_overhead": round(keep / (keep + DEFAULT_INTERVAL * step_seconds), 4),
+    }
+
+
+def engine_rate(trainer: Trainer) -> float:
+    start = time.perf_counter()
+    trainer.step(100)
+    return 100 / (time.perf_counter() - start)
+
+
 def run_bench(quick: bool = False, gui: bool = True) -> dict[str, Any]:
     seconds = 1.5 if quick else 6.0
     cpu_config = {"training": {"device": "cpu"}}
@@ -66,6 +127,10 @@ def run_bench(quick: bool = False, gui: bool = True) -> dict[str, Any]:
     report.update(engine_vs_naive(small, seconds, 50))
     large_rates = engine_vs_naive(large, seconds, 10)
     report.update({f"large_{k}": v for k, v in large_rates.items()})
+    default = parse_config(cpu_config)
+    for k in (4, 8):
+        report.update(batched_vs_sequential(default, k, seconds))
+    report.update(session_files(default))
     if gui:
         from app.bench_gui import export_probe, gui_probe  # imports Qt, so only when asked
 

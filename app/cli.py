@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import signal
 import sys
@@ -244,7 +245,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         if not checks:
             continue
         print(f"{scene.name}: {scene.config.scene.title}", flush=True)
-        report = calibrate(scene, checks, seeds, on_seed=print if args.verbose else None)
+        report = calibrate(
+            scene, checks, seeds, on_seed=print if args.verbose else None, jobs=args.jobs
+        )
         for line in report.lines():
             print(f"  {line}", flush=True)
         print(f"  ({report.seconds:.0f} s)", flush=True)
@@ -375,6 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--seeds", default="0-2", help="seeds and ranges, e.g. 0-19 or 0,3,7-9")
     calibrate.add_argument("--fast", action="store_true", help="only the fast checks")
     calibrate.add_argument("--verbose", action="store_true", help="every seed's figures too")
+    calibrate.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: one per core)"
+    )
     calibrate.set_defaults(func=cmd_calibrate)
 
     knobs = sub.add_parser("knobs", help="list every setting, its allowed values and effect")

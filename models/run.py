@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable
 
 from models.engine import Trainer
+from models.engine.batched import RunGroup
 from models.history import MetricHistory
 from models.metric_keys import CONTRACT_KEYS, DIRAC_KEYS
 from models.snapshot import Snapshot
@@ -47,6 +48,39 @@ def train(
         if trainer.step_count % log_every == 0 or trainer.step_count == end:
             log()
     return history
+
+
+def train_group(
+    group: RunGroup,
+    steps: int,
+    log_every: int,
+    on_log: Callable[[int], None] | None = None,
+    chunk: int = 50,
+) -> list[MetricHistory]:
+    """`train` for several runs at once (stacked where they can be): each run's history,
+    logged at the same steps as `train` logs a single run."""
+    histories = [MetricHistory() for _ in group.trainers]
+    stopped: set[int] = set()  # diverged runs log nothing more (as `train` stops)
+
+    def log() -> None:
+        for index, (trainer, history) in enumerate(zip(group.trainers, histories, strict=True)):
+            if trainer.diverged:
+                stopped.add(index)
+            if index not in stopped:
+                history.append(trainer.snapshot().metrics)
+        if on_log is not None:
+            on_log(done)
+
+    done = 0
+    log()
+    while done < steps and not all(t.diverged for t in group.trainers):
+        next_log = (done // log_every + 1) * log_every
+        todo = min(chunk, steps - done, next_log - done)
+        group.step(todo)
+        done += todo
+        if done % log_every == 0 or done == steps:
+            log()
+    return histories
 
 
 def json_ready(value: float) -> float | None:

@@ -86,7 +86,7 @@ class Trainer:
         self.run.G.train()
         self.run.D.train()
         log = torch.stack([run_iteration(self.run) for _ in range(n)]).cpu()  # one device read
-        return self._settle(log, start)
+        return self.book(log, time.perf_counter() - start)
 
     def phases(self) -> Iterator[Phase]:
         """One iteration, phase by phase, for stepping through it; run to the end, it is
@@ -96,16 +96,17 @@ class Trainer:
         self.run.G.train()
         self.run.D.train()
         losses = yield from iteration(self.run)
-        self._settle(losses[None].cpu(), None)
+        self.book(losses[None].cpu(), None)
 
-    def _settle(self, log: torch.Tensor, start: float | None) -> int:
-        """Book a finished call's iterations, or roll back to the last good state."""
+    def book(self, log: torch.Tensor, seconds: float | None) -> int:
+        """Book iterations already run (their (n, 2) losses, on the CPU; `seconds` they took,
+        None to leave them out of steps_per_s), or roll back to the last good state."""
         run, n = self.run, log.shape[0]  # the iterations have advanced run.step by n
         bad = first_bad_row(log)
         if bad is None and weights_finite(run):
             run.losses.add(log)
-            if start is not None:
-                run.clock.seconds += time.perf_counter() - start
+            if seconds is not None:
+                run.clock.seconds += seconds
                 run.clock.steps += n
             self._good.save(run)
             return n
