@@ -289,6 +289,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
         getattr(args, "scene", None),
         presenter=getattr(args, "presenter", False),
         play=getattr(args, "play", False),
+        compare=getattr(args, "compare", None),
     )
 
 
@@ -302,6 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
     opener.add_argument("scene")
     opener.add_argument("--presenter", action="store_true", help="start in presenter mode")
     opener.add_argument("--play", action="store_true", help="start training at once")
+    opener.add_argument(
+        "--compare",
+        choices=("fix", "seeds"),
+        help="start in compare mode: the scene beside its fix, or on four seeds",
+    )
     opener.set_defaults(func=cmd_gui)
 
     lister = sub.add_parser("scenes", help="list the shipped scenes with one-line stories")

@@ -7,9 +7,15 @@ import sys
 DEFAULT_SCENE = "sandbox_ring"
 
 
-def run_gui(scene_name: str | None = None, presenter: bool = False, play: bool = False) -> int:
+def run_gui(
+    scene_name: str | None = None,
+    presenter: bool = False,
+    play: bool = False,
+    compare: str | None = None,
+) -> int:
     """The window on a scene; `presenter`: start in presenter mode; `play`: start training
-    as soon as the engine is up (a lecture that opens on the moving picture)."""
+    as soon as the engine is up (a lecture that opens on the moving picture); `compare`:
+    'fix' or 'seeds', start in compare mode."""
     from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -29,6 +35,8 @@ def run_gui(scene_name: str | None = None, presenter: bool = False, play: bool =
     window.show_fitted()
     if presenter:
         window.presenter_action.setChecked(True)
+    if compare:
+        window.start_compare(compare)
     if play:
         window.worker.play()
     if problem:

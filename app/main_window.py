@@ -25,11 +25,13 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QScrollArea,
     QSpinBox,
+    QStackedWidget,
     QStyle,
     QTabWidget,
     QVBoxLayout,
@@ -37,6 +39,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.charts import ChartsView
+from app.compare import (
+    CompareCharts,
+    CompareDialog,
+    CompareGrid,
+    variant_legend,
+    variants_for,
+)
 from app.controls import ControlPanel, panel_knobs
 from app.export.controller import ExportController
 from app.help import HelpOverlay
@@ -124,6 +133,13 @@ class MainWindow(QMainWindow):
         self.key = DataKey()
         self.stage = Stage(self.sample_view, self.key, self.charts)
         self.timeline = TimelineBar()
+        self.compare_grid = CompareGrid()
+        self.compare_charts = CompareCharts()
+        self.compare_legend = QLabel()
+        self.comparing: tuple[str, ...] = ()  # the variants' labels in compare mode
+        self._variant_configs: list[TrainConfig] = []
+        self._variant_latest: dict[int, Snapshot] = {}
+        self._variant_drawn: dict[int, Snapshot] = {}
         self.controls = ControlPanel()
         self.browser = SceneBrowser(self.scenes)
         self.export = ExportController(
@@ -143,6 +159,7 @@ class MainWindow(QMainWindow):
         self._pending_scene: Scene | None = scene  # asked for, not yet confirmed by training
         self.worker = TrainingWorker(scene.config, scene.base_dir)
         self.worker.snapshot_ready.connect(self._on_snapshot)
+        self.worker.variant_snapshot.connect(self._on_variant_snapshot)
         self.worker.change_done.connect(self._on_change)
         self.worker.playing_changed.connect(self._on_playing)
         self.worker.run_started.connect(self._on_run_started)
@@ -150,7 +167,7 @@ class MainWindow(QMainWindow):
         self.worker.training_failed.connect(self._on_training_failed)
         self.worker.timeline_changed.connect(self.timeline.set_steps)
         self.worker.session_saved.connect(self._on_session_saved)
-        self.controls.changes_requested.connect(self.worker.apply)
+        self.controls.changes_requested.connect(self._send_changes)
         self.timeline.rewind_requested.connect(self.worker.rewind)
         self.browser.tree.itemActivated.connect(self._on_tree_item)
         self.browser.tree.itemClicked.connect(self._on_tree_item)
@@ -171,7 +188,10 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
-        column.addWidget(self.stage, 1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.stage)
+        self.pages.addWidget(self._build_compare_page())
+        column.addWidget(self.pages, 1)
         column.addWidget(self.timeline)
         self.setCentralWidget(holder)
 
@@ -185,6 +205,16 @@ class MainWindow(QMainWindow):
         panel_column = QVBoxLayout(panel)
         panel_column.setContentsMargins(2, 2, 2, 2)
         panel_column.addWidget(self._build_layers())
+        self.variant_choice = QComboBox()
+        self.variant_choice.setToolTip("Which variant a change goes to, in compare mode")
+        self.variant_choice.currentIndexChanged.connect(self._show_variant_controls)
+        self.variant_row = QWidget()
+        variant_layout = QHBoxLayout(self.variant_row)
+        variant_layout.setContentsMargins(4, 0, 4, 0)
+        variant_layout.addWidget(QLabel("Change:"))
+        variant_layout.addWidget(self.variant_choice, 1)
+        self.variant_row.hide()
+        panel_column.addWidget(self.variant_row)
         panel_column.addWidget(self.controls)
         scroll = QScrollArea()
         scroll.setWidget(panel)
@@ -198,6 +228,19 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.scenes_dock, self.controls_dock], [250, 310], Qt.Orientation.Horizontal
         )
+
+    def _build_compare_page(self) -> QWidget:
+        page = QWidget()
+        row = QHBoxLayout(page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.compare_grid, 3)
+        right = QVBoxLayout()
+        self.compare_legend.setTextFormat(Qt.TextFormat.RichText)
+        self.compare_legend.setWordWrap(True)
+        right.addWidget(self.compare_legend)
+        right.addWidget(self.compare_charts, 1)
+        row.addLayout(right, 2)
+        return page
 
     def _build_layers(self) -> QGroupBox:
         self.layers_box = QGroupBox("Layers")
@@ -292,6 +335,24 @@ class MainWindow(QMainWindow):
             "Help", "Keyboard shortcuts (F1 or ?)", lambda: self.help.toggle()
         )
         self.quit_action = action("Quit", "Close GANscope", self.close, "Ctrl+Q")
+        self.compare_fix_action = action(
+            "Compare with its fix",
+            "Train this scene and the scene that fixes it (or that it fixes) side by side",
+            lambda: self.start_compare("fix"),
+        )
+        self.compare_seeds_action = action(
+            "Compare seeds",
+            "Train this scene on four seeds side by side: how robust is the lesson?",
+            lambda: self.start_compare("seeds"),
+        )
+        self.compare_values_action = action(
+            "Compare values…",
+            "Train this scene at several values of one setting, side by side",
+            self.compare_values_dialog,
+        )
+        self.single_action = action(
+            "One run", "Leave compare mode: back to this scene alone", self.leave_compare
+        )
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Training")
@@ -317,6 +378,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.seed)
         bar.addSeparator()
         for made in (
+            self.compare_fix_action,
             self.export.record_action,
             self.export.export_action,
             self.presenter_action,
@@ -337,6 +399,14 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export.record_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        compare_menu = menus.addMenu("&Compare")
+        for made in (
+            self.compare_fix_action,
+            self.compare_seeds_action,
+            self.compare_values_action,
+            self.single_action,
+        ):
+            compare_menu.addAction(made)
         view_menu = menus.addMenu("&View")
         view_menu.addAction(self.presenter_action)
         view_menu.addAction(self.scenes_dock.toggleViewAction())
@@ -475,6 +545,72 @@ class MainWindow(QMainWindow):
             path = path.with_suffix(SUFFIX)
         self.worker.save_session(path, self.scene.name)
 
+    # ------------------------------------------------------------------ compare mode
+    def start_compare(self, kind: str, key: str = "", values: tuple[object, ...] = ()) -> None:
+        """Train variants of the current scene side by side (see app/compare.py)."""
+        pair = next((s for s in self.scenes if s.name == self.config.scene.pair), None)
+        if kind == "fix" and pair is None:
+            self.show_message("This scene has no fix to compare with.", error=True)
+            return
+        scene = Scene(self.scene.name, self.config, self.scene.path)
+        configs, labels = variants_for(scene, pair, kind, values, key)
+        self.worker.compare(configs, labels, self.scene.base_dir)
+        self.show_message(f"Comparing: {', '.join(labels)}…")
+
+    def compare_values_dialog(self) -> None:
+        dialog = CompareDialog(self, self.config)
+        if dialog.exec() and dialog.choice is not None:
+            key, values = dialog.choice
+            self.start_compare("values", key, values)
+
+    def leave_compare(self) -> None:
+        if self.comparing:
+            self.load_scene(self.scene)
+
+    def _send_changes(self, changes: dict[str, Any]) -> None:
+        if not self.comparing:
+            self.worker.apply(changes)
+            return
+        index = self.variant_choice.currentIndex() - 1  # 0: every variant
+        self.worker.apply(changes, None if index < 0 else index)
+
+    def _show_variant_controls(self, index: int) -> None:
+        variant = max(index - 1, 0)
+        if self.comparing and variant < len(self._variant_configs):
+            self.controls.set_config(self._variant_configs[variant])
+
+    def _enter_compare(self, event: RunStarted) -> None:
+        self.comparing = event.labels
+        self._variant_configs = list(event.configs)
+        self._variant_latest.clear()
+        self._variant_drawn.clear()
+        self.compare_grid.set_variants(event.labels)
+        self.compare_grid.set_presenter(self.presenter)
+        self.compare_charts.set_scene(event.config)
+        self.compare_charts.set_presenter(self.presenter)
+        self.compare_charts.set_variants(list(event.histories))
+        self.compare_legend.setText(variant_legend(event.labels))
+        self.variant_choice.blockSignals(True)
+        self.variant_choice.clear()
+        self.variant_choice.addItems(["every variant", *event.labels])
+        self.variant_choice.blockSignals(False)
+        self.variant_row.show()
+        self.timeline.hide()
+        self.pages.setCurrentIndex(1)
+
+    def _leave_compare_view(self) -> None:
+        self.comparing = ()
+        self.variant_row.hide()
+        self.timeline.show()
+        self.pages.setCurrentIndex(0)
+
+    def _on_variant_snapshot(self, variant: int, snap: Snapshot) -> None:
+        if not self.comparing:
+            return
+        self._variant_latest[variant] = snap
+        if self.compare_charts.add_variant_metrics(variant, dict(snap.metrics)):
+            self._charts_dirty = True
+
     def toggle_fullscreen(self) -> None:
         if self.isFullScreen():
             self.showNormal()
@@ -508,6 +644,8 @@ class MainWindow(QMainWindow):
         QApplication.setFont(font)
         for view in (self.sample_view, self.phase_view, self.dirac_line, self.charts):
             view.set_presenter(on)
+        self.compare_grid.set_presenter(on)
+        self.compare_charts.set_presenter(on)
         self.key.set_presenter(on)
         self.browser.set_presenter(on)
         if on:
@@ -555,6 +693,15 @@ class MainWindow(QMainWindow):
             self.show_message(snap.diverged, error=True)
 
     def _on_change(self, result: ChangeResult) -> None:
+        if self.comparing:
+            self._variant_configs[result.variant] = result.config
+            if result.marker is not None:
+                self.compare_charts.histories[result.variant].put_marker(result.marker)
+            self.show_message(
+                result.message if result.ok else "Refused: " + result.message, not result.ok
+            )
+            self._show_variant_controls(self.variant_choice.currentIndex())
+            return
         self.config = result.config
         self.controls.set_config(result.config)
         self._sync_seed(result.config)
@@ -579,6 +726,12 @@ class MainWindow(QMainWindow):
         """Training started a run: everything drawn before belongs to the old one."""
         if event.reason == "load" and self._pending_scene is not None:
             self.scene, self._pending_scene = self._pending_scene, None
+        if event.labels:
+            self._enter_compare(event)
+            self.show_message(event.message)
+            return
+        if self.comparing:
+            self._leave_compare_view()
         self._show_scene(event.config)
         self._restart_views()
         self.charts.set_history(event.history)
@@ -664,6 +817,9 @@ class MainWindow(QMainWindow):
     def _draw(self) -> None:
         snap = self._latest
         self._frame_count += 1
+        if self.comparing:
+            self._draw_variants()
+            snap = None
         if snap is not None and snap is not self._drawn:
             self._drawn = snap
             if snap.dirac is not None:
@@ -678,9 +834,20 @@ class MainWindow(QMainWindow):
             self.device_label.setText(f"device: {snap.device}")
         if self._charts_dirty and self._frame_count % CHART_EVERY == 0:
             self._charts_dirty = False
-            self.charts.refresh()
+            (self.compare_charts if self.comparing else self.charts).refresh()
         if self._frame_count % 30 == 0:
             self._update_rates()
+
+    def _draw_variants(self) -> None:
+        for variant, snap in self._variant_latest.items():
+            if self._variant_drawn.get(variant) is not snap:
+                self._variant_drawn[variant] = snap
+                self.compare_grid.show_snapshot(variant, snap)
+                if variant == 0:
+                    self._draw_times.append(time.perf_counter())
+                    self._drawn_count += 1
+                    self.export.capture(snap.step)
+                    self.step_label.setText(f"step {snap.step:,}")
 
     def _update_rates(self) -> None:
         now = time.perf_counter()

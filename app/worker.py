@@ -35,6 +35,7 @@ SUPERVISE_MS = 250
 
 class TrainingWorker(QThread):
     snapshot_ready = Signal(object)  # Snapshot of the current run (frames already merged)
+    variant_snapshot = Signal(int, object)  # compare mode: (variant, Snapshot), every variant
     change_done = Signal(object)  # msg.ChangeResult
     playing_changed = Signal(bool)
     run_started = Signal(object)  # msg.RunStarted
@@ -52,7 +53,7 @@ class TrainingWorker(QThread):
         self._pipe: Any = None
         self._process: Any = None
         self._run_id = 0
-        self._last_full: Snapshot | None = None
+        self._last_full: dict[int, Snapshot] = {}  # per variant
         self._last_heard = 0.0
         self._started_at = 0.0
         self._is_ready = False
@@ -85,7 +86,7 @@ class TrainingWorker(QThread):
         child_end.close()  # the child holds its own copy
         self.failed, self._crash, self._is_ready = None, None, False
         self._started_at = self._last_heard = time.monotonic()
-        self._last_full = None
+        self._last_full = {}
         super().start()
         self._supervisor.start()
 
@@ -108,8 +109,11 @@ class TrainingWorker(QThread):
     def step_phase(self, until: msg.StepUntil = "phase") -> None:
         self._send(msg.StepPhase(until))
 
-    def apply(self, changes: Any) -> None:
-        self._send(msg.Apply(dict(changes)))
+    def apply(self, changes: Any, variant: int | None = None) -> None:
+        self._send(msg.Apply(dict(changes), variant))
+
+    def compare(self, configs: list[TrainConfig], labels: list[str], base_dir: Path | None) -> None:
+        self._send(msg.Compare(tuple(configs), tuple(labels), base_dir))
 
     def reset(self) -> None:
         self._send(msg.Reset())
@@ -213,17 +217,17 @@ class TrainingWorker(QThread):
             case msg.Ready():
                 self._is_ready = True
                 self.ready.emit()
-            case msg.FrameReady(frame, run_id):
-                full = self._last_full
+            case msg.FrameReady(frame, run_id, variant):
+                full = self._last_full.get(variant)
                 current = run_id == self._run_id and full is not None
                 if current and frame.config_version == full.config_version:
-                    self.snapshot_ready.emit(full.with_frame(frame))
-            case msg.SnapshotReady(snapshot, run_id):
+                    self._deliver(variant, full.with_frame(frame))
+            case msg.SnapshotReady(snapshot, run_id, variant):
                 if run_id == self._run_id:
-                    self._last_full = snapshot
-                    self.snapshot_ready.emit(snapshot)
+                    self._last_full[variant] = snapshot
+                    self._deliver(variant, snapshot)
             case msg.RunStarted():
-                self._run_id, self._last_full = event.run_id, None
+                self._run_id, self._last_full = event.run_id, {}
                 self.run_started.emit(event)
             case msg.ChangeResult():
                 self.change_done.emit(event)
@@ -236,13 +240,18 @@ class TrainingWorker(QThread):
                     self.timeline_changed.emit(steps)
             case msg.PhaseDone():
                 if event.run_id == self._run_id:
-                    self._last_full = event.snapshot
+                    self._last_full[0] = event.snapshot
                     self.phase_done.emit(event)
             case msg.SessionSaved():
                 self.session_saved.emit(event)
             case msg.Crashed(message, details):
                 self._crash = (message, details)
                 self._pipe_closed.emit()
+
+    def _deliver(self, variant: int, snapshot: Snapshot) -> None:
+        self.variant_snapshot.emit(variant, snapshot)
+        if variant == 0:
+            self.snapshot_ready.emit(snapshot)
 
 
 def _describe_exit(code: int | None) -> str:

@@ -57,6 +57,7 @@ class StepPhase:
 @dataclass(frozen=True)
 class Apply:
     changes: Mapping[str, Any]
+    variant: int | None = None  # compare mode: which run (None: every run)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,15 @@ class Reset:
 @dataclass(frozen=True)
 class Load:
     config: TrainConfig
+    base_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Compare:
+    """Train these variants side by side (compare mode); `labels` say what differs."""
+
+    configs: tuple[TrainConfig, ...]
+    labels: tuple[str, ...]
     base_dir: Path | None = None
 
 
@@ -101,8 +111,8 @@ class Quit:
 
 
 Command = (
-    Play | Pause | Toggle | Step | StepPhase | Apply | Reset | Load | SetRate | Rewind
-    | SaveSession | OpenSession | Quit
+    Play | Pause | Toggle | Step | StepPhase | Apply | Reset | Load | Compare | SetRate
+    | Rewind | SaveSession | OpenSession | Quit
 )  # fmt: skip
 
 # ------------------------------------------------------------------ events (session -> window)
@@ -124,12 +134,14 @@ class Heartbeat:
 class SnapshotReady:
     snapshot: Snapshot
     run_id: int
+    variant: int = 0
 
 
 @dataclass(frozen=True)
 class FrameReady:
     frame: Frame
     run_id: int
+    variant: int = 0
 
 
 @dataclass(frozen=True)
@@ -144,6 +156,7 @@ class ChangeResult:
     reset: bool = False  # training restarted from step 0 (seed or device changed)
     optimizer_steps: tuple[int, int] = (0, 0)  # optimizer steps in G's and D's state afterwards
     marker: Marker | None = None
+    variant: int = 0
 
 
 @dataclass(frozen=True)
@@ -151,7 +164,7 @@ class PlayingChanged:
     playing: bool
 
 
-RunReason = Literal["load", "reset", "rewind", "session"]
+RunReason = Literal["load", "reset", "rewind", "session", "compare"]
 
 
 @dataclass(frozen=True)
@@ -164,6 +177,10 @@ class RunStarted:
     history: MetricHistory
     reason: RunReason
     message: str = ""
+    # compare mode: every variant's label, config and history (empty for one run)
+    labels: tuple[str, ...] = ()
+    configs: tuple[TrainConfig, ...] = ()
+    histories: tuple[MetricHistory, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from typing import Any
 from models import messages as msg
 from models.config import ConfigError, TrainConfig
 from models.engine import Phase, Trainer
+from models.engine.batched import RunGroup, batch_key
+from models.engine.changes import effect_of
 from models.history import MetricHistory
 from models.session_file import SessionFileError, open_session, save_session
 from models.timeline import Timeline
@@ -70,6 +72,11 @@ class Session:
     base_dir: Path | None = None
     history: MetricHistory = field(default_factory=MetricHistory)
     timeline: Timeline = field(default_factory=Timeline)
+    # compare mode: every variant's trainer (stacked where it can be), label and history;
+    # `trainer` and `history` are then the first variant's
+    group: RunGroup | None = None
+    labels: tuple[str, ...] = ()
+    histories: list[MetricHistory] = field(default_factory=list)
     run_id: int = 0
     playing: bool = False
     running: bool = True
@@ -90,13 +97,13 @@ class Session:
                 continue
             self._train_chunk()
             now = time.perf_counter()
-            if now - last_full >= self._full_interval() or self.trainer.diverged:
+            if now - last_full >= self._full_interval() or self._any_diverged():
                 self._emit_full()
                 last_full = last_frame = time.perf_counter()
             elif now - last_frame >= FRAME_SECONDS:
                 self._emit_frame()
                 last_frame = now
-            if self.trainer.diverged:
+            if self._stopped():
                 self._set_playing(False)
 
     # ----------------------------------------------------------------- plumbing
@@ -123,12 +130,17 @@ class Session:
                 self._step(n)
             case msg.StepPhase(until):
                 self._step_phase(until)
-            case msg.Apply(changes):
-                self._apply(dict(changes))
+            case msg.Apply(changes, variant):
+                if self.group is None:
+                    self._apply(dict(changes))
+                else:
+                    self._apply_to_variants(dict(changes), variant)
             case msg.Reset():
                 self._reset()
             case msg.Load():
                 self._load(command)
+            case msg.Compare():
+                self._compare(command)
             case msg.SetRate(rate):
                 self.rate, self.chunk = rate, 1
             case msg.Rewind(step):
@@ -148,10 +160,23 @@ class Session:
             self._last_beat = now
             self.outbox(msg.Heartbeat())
 
+    def _variants(self) -> list[Trainer]:
+        """The runs being trained: one, or every variant of compare mode."""
+        if self.group is not None:
+            return self.group.trainers
+        return [self.trainer] if self.trainer is not None else []
+
+    def _any_diverged(self) -> bool:
+        return any(t.diverged for t in self._variants())
+
+    def _stopped(self) -> bool:
+        """Nothing left to train: every run has blown up."""
+        return all(t.diverged for t in self._variants())
+
     def _train_chunk(self) -> None:
         assert self.trainer is not None
         start = time.perf_counter()
-        self.trainer.step(self.chunk)
+        (self.group or self.trainer).step(self.chunk)
         self._keep_checkpoint()
         spent = max(time.perf_counter() - start, 1e-6)
         target = CHUNK_SECONDS * self.chunk / spent
@@ -174,23 +199,26 @@ class Session:
     def _emit_full(self) -> None:
         assert self.trainer is not None
         start = time.perf_counter()
-        snapshot = self.trainer.snapshot()
+        histories = self.histories if self.group is not None else [self.history]
+        for variant, (trainer, history) in enumerate(zip(self._variants(), histories, strict=True)):
+            snapshot = trainer.snapshot()
+            history.append(snapshot.metrics)
+            self.outbox(msg.SnapshotReady(snapshot, self.run_id, variant))
         self._full_seconds = time.perf_counter() - start
-        self.history.append(snapshot.metrics)
-        self.outbox(msg.SnapshotReady(snapshot, self.run_id))
 
     def _emit_frame(self) -> None:
         """Just what moved since the last full snapshot (or a full one if there is none)."""
         assert self.trainer is not None
-        frame = self.trainer.frame()
-        if frame is None:
+        frames = [trainer.frame() for trainer in self._variants()]
+        if any(frame is None for frame in frames):
             self._emit_full()
-        else:
-            self.outbox(msg.FrameReady(frame, self.run_id))
+            return
+        for variant, frame in enumerate(frames):
+            self.outbox(msg.FrameReady(frame, self.run_id, variant))  # type: ignore[arg-type]
 
     def _set_playing(self, playing: bool, show: bool = True) -> None:
         """Play or pause; pausing shows the state in full unless a new run replaces it."""
-        playing = playing and self.trainer is not None and not self.trainer.diverged
+        playing = playing and self.trainer is not None and not self._stopped()
         if playing:
             self._finish_iteration()
         if playing != self.playing:
@@ -201,6 +229,8 @@ class Session:
 
     def _keep_checkpoint(self) -> None:
         trainer = self.trainer
+        if self.group is not None:
+            return  # compare mode keeps no timeline: going back is for one run
         if trainer is None or trainer.diverged or not self.timeline.due(trainer.step_count):
             return
         self.timeline.keep(trainer.step_count, trainer.config, trainer.state_dict())
@@ -216,7 +246,16 @@ class Session:
         else:
             self.timeline.clear()
         self.outbox(
-            msg.RunStarted(self.trainer.config, self.run_id, self.history.copy(), reason, message)
+            msg.RunStarted(
+                self.trainer.config,
+                self.run_id,
+                self.history.copy(),
+                reason,
+                message,
+                self.labels,
+                tuple(t.config for t in self._variants()) if self.group is not None else (),
+                tuple(h.copy() for h in self.histories) if self.group is not None else (),
+            )
         )
         if self.timeline.due(self.trainer.step_count):
             self._keep_checkpoint()
@@ -229,7 +268,7 @@ class Session:
         assert self.trainer is not None
         self._set_playing(False)
         self._finish_iteration()
-        self.trainer.step(n)
+        (self.group or self.trainer).step(n)
         self._keep_checkpoint()
         self._emit_full()
 
@@ -238,6 +277,9 @@ class Session:
         with a snapshot of the state right after it."""
         trainer = self.trainer
         assert trainer is not None
+        if self.group is not None:  # variants step together: phase by phase is for one run
+            self._step(1)
+            return
         self._set_playing(False)
         if trainer.diverged:
             return
@@ -344,6 +386,9 @@ class Session:
     def _reset(self) -> None:
         assert self.trainer is not None
         self._phases = None
+        if self.group is not None:
+            self._start_compare([t.config for t in self.group.trainers], self.labels, "reset")
+            return
         self.trainer.reset()
         self.history.clear()
         self._new_run("reset")
@@ -355,11 +400,82 @@ class Session:
             self.outbox(msg.LoadRefused(str(exc)))
             return
         self._replace(trainer, command.base_dir, MetricHistory())
+        self.group, self.labels, self.histories = None, (), []
         self._new_run("load")
+
+    def _compare(self, command: msg.Compare) -> None:
+        self.base_dir = command.base_dir
+        self._start_compare(list(command.configs), command.labels, "compare")
+
+    def _start_compare(
+        self, configs: list[TrainConfig], labels: tuple[str, ...], reason: msg.RunReason
+    ) -> None:
+        """Every variant from step 0, stacked where it can be."""
+        try:
+            group = RunGroup(configs, self.base_dir)
+        except ConfigError as exc:
+            self.outbox(msg.LoadRefused(str(exc)))
+            return
+        version = self.trainer.config_version + 1 if self.trainer is not None else 0
+        for trainer in group.trainers:
+            trainer.config_version = version
+        self._set_playing(False, show=False)
+        self.group, self.labels = group, tuple(labels)
+        self.histories = [MetricHistory() for _ in configs]
+        self.trainer, self.history, self.chunk = group.trainers[0], self.histories[0], 1
+        self._new_run(reason, f"comparing {len(configs)} runs")
+
+    def _apply_to_variants(self, changes: dict[str, Any], variant: int | None) -> None:
+        """A change to one variant (or all): a change of shape takes that variant out of its
+        stacked model first; a restart restarts only that variant."""
+        assert self.group is not None
+        targets = range(len(self.group.trainers)) if variant is None else [variant]
+        restarted = False
+        for index in targets:
+            trainer = self.group.trainers[index]
+            step = trainer.step_count
+            try:
+                new = trainer.config.with_changes(changes)
+            except ConfigError as exc:
+                self.outbox(
+                    msg.ChangeResult(step, changes, str(exc), False, trainer.config, variant=index)
+                )
+                continue
+            if self.group.is_stacked(index) and needs_own_model(trainer.config, new):
+                trainer = self.group.release(index)
+            report = trainer.apply(changes)
+            marker = None
+            if report.reset:
+                self.histories[index].clear()
+                restarted = True
+            elif report.changed:
+                marker = self.histories[index].mark_edit(
+                    step, report.changed, "; ".join(report.labels), time.monotonic()
+                )
+            self.outbox(
+                msg.ChangeResult(
+                    step,
+                    changes,
+                    f"{self.labels[index]}: step {step}: {report.message}"
+                    if report.changed
+                    else "",
+                    True,
+                    trainer.config,
+                    report.reset,
+                    trainer.optimizer_steps(),
+                    marker,
+                    index,
+                )
+            )
+        self.trainer, self.history = self.group.trainers[0], self.histories[0]
+        if restarted:
+            self._new_run("compare", "a variant restarted")
+        else:
+            self._emit_full()
 
     def _rewind(self, step: int) -> None:
         checkpoint = self.timeline.at_or_before(step)
-        if self.trainer is None or checkpoint is None:
+        if self.trainer is None or checkpoint is None or self.group is not None:
             return
         self._phases = None
         trainer = Trainer(checkpoint.config, self.base_dir)
@@ -375,6 +491,7 @@ class Session:
             self.outbox(msg.LoadRefused(str(exc)))
             return
         self._replace(trainer, None, saved.history)
+        self.group, self.labels, self.histories = None, (), []
         self._new_run("session", f"opened {Path(path).name} at step {trainer.step_count}")
 
     def _replace(self, trainer: Trainer, base_dir: Path | None, history: MetricHistory) -> None:
@@ -387,6 +504,11 @@ class Session:
 
     def _save(self, path: Path, scene_name: str) -> None:
         assert self.trainer is not None
+        if self.group is not None:
+            self.outbox(
+                msg.SessionSaved(path, False, "A session holds one run: leave compare mode first")
+            )
+            return
         self._finish_iteration()
         try:
             size = save_session(path, self.trainer, self.history, scene_name)
@@ -400,3 +522,22 @@ class Session:
         self.outbox(
             msg.SessionSaved(path, True, f"Saved session {path} (step {step}, {size / 1e6:.1f} MB)")
         )
+
+
+def needs_own_model(old: TrainConfig, new: TrainConfig) -> bool:
+    """Whether a change takes a run out of its stacked model: another shape, or a change
+    that rebuilds its networks or restarts it."""
+    if batch_key(old) != batch_key(new):
+        return True
+    keys = [k for k in _dotted_keys(new) if old.value(k) != new.value(k)]
+    return any(effect_of(k) in ("generator", "discriminator", "target", "restart") for k in keys)
+
+
+def _dotted_keys(config: TrainConfig) -> list[str]:
+    data = config.model_dump()
+    return [
+        f"{section}.{key}"
+        for section, values in data.items()
+        if isinstance(values, dict) and section != "scene"
+        for key in values
+    ]

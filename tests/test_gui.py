@@ -394,3 +394,35 @@ def test_smoke_draws_everything_and_exits_cleanly(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "drawn 5" in result.stdout
     assert "Fatal Python error" not in result.stderr
+
+
+def test_compare_mode_trains_a_scene_beside_its_fix(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.load_scene(resolve("ring_collapse"))
+    qtbot.waitUntil(lambda: window.scene.name == "ring_collapse", timeout=ENGINE_START_MS)
+    window.start_compare("fix")
+    qtbot.waitUntil(lambda: len(window.comparing) == 2, timeout=ENGINE_START_MS)
+    assert window.comparing == ("as is", "R1 gamma = 1")
+    assert window.pages.currentIndex() == 1 and len(window.compare_grid.views) == 2
+    window.worker.step_once(10)
+    qtbot.waitUntil(
+        lambda: (
+            all(s.step == 10 for s in window._variant_latest.values())
+            and len(window._variant_latest) == 2
+        ),
+        timeout=10000,
+    )
+    # change one variant only: the second gets a lower D learning rate
+    window.variant_choice.setCurrentIndex(2)
+    with qtbot.waitSignal(window.worker.change_done, timeout=5000) as done:
+        window.controls.widgets["training.lr_d"].box.setValue(1e-3)
+        window.controls.flush()
+    result = done.args[0]
+    assert result.ok and result.variant == 1 and result.config.training.lr_d == 1e-3
+    assert window._variant_configs[0].training.lr_d == 5e-3  # the other variant is unchanged
+    qtbot.waitUntil(lambda: window.frames_drawn > 0, timeout=5000)
+    with qtbot.waitSignal(window.worker.run_started, timeout=10000) as reset:
+        window.reset()
+    assert reset.args[0].labels == window.comparing
+    window.leave_compare()
+    qtbot.waitUntil(lambda: not window.comparing, timeout=ENGINE_START_MS)
+    assert window.pages.currentIndex() == 0

@@ -214,3 +214,47 @@ def test_a_default_scene_checkpoint_is_small_enough_for_300(small: Small, tmp_pa
     trainer.step(2)
     assert DEFAULT_BUDGET / state_bytes(trainer.state_dict()) >= 200
     save_session(tmp_path / "x.ganscope", trainer, MetricHistory())  # and it saves
+
+
+def test_compare_mode_trains_variants_side_by_side(small: Small) -> None:
+    base = small()
+    configs = (base, base.with_changes({"regularization.r1_gamma": 1.0}), base)
+    labels = ("as is", "R1 gamma = 1", "seed 0 again")
+    events = drive(
+        base,
+        [
+            msg.Compare(configs, labels),
+            msg.Step(5),
+            msg.Apply({"training.lr_d": 3e-4}, variant=1),  # hot: stays stacked
+            msg.Apply({"generator.width": 24}, variant=2),  # a new shape: trains alone
+            msg.Step(5),
+        ],
+    )
+    started = next(e for e in of(events, msg.RunStarted) if e.reason == "compare")
+    assert started.labels == labels and len(started.configs) == len(started.histories) == 3
+    last = {}
+    for event in of(events, msg.SnapshotReady):
+        if event.run_id == started.run_id:
+            last[event.variant] = event.snapshot
+    assert sorted(last) == [0, 1, 2] and all(s.step == 10 for s in last.values())
+    hot, shaped = of(events, msg.ChangeResult)
+    assert hot.variant == 1 and hot.ok and hot.config.training.lr_d == 3e-4
+    assert shaped.variant == 2 and "rebuilt generator" in shaped.message
+    # the unchanged first variant and the third trained as twins until the third was rebuilt
+    assert last[0].metrics["w1"] != last[1].metrics["w1"]
+
+
+def test_compare_reset_restarts_every_variant(small: Small) -> None:
+    base = small()
+    events = drive(
+        base,
+        [
+            msg.Compare((base, base.with_changes({"training.seed": 3})), ("a", "b")),
+            msg.Step(4),
+            msg.Reset(),
+        ],
+    )
+    resets = [e for e in of(events, msg.RunStarted) if e.reason == "reset"]
+    assert resets and resets[-1].labels == ("a", "b")
+    after = [e for e in of(events, msg.SnapshotReady) if e.run_id == resets[-1].run_id]
+    assert {e.variant for e in after} == {0, 1} and all(e.snapshot.step == 0 for e in after)

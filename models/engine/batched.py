@@ -209,15 +209,28 @@ class BatchedTrainer:
             run.G.train()
             run.D.train()
         for trainer in self.trainers:
-            trainer._good.save(trainer.run)
+            trainer.keep_as_good()
+        self.released: set[int] = set()
 
     def __len__(self) -> int:
-        return len(self.trainers)
+        return len(self.trainers) - len(self.released)
+
+    def release(self, k: int) -> Trainer:
+        """Run k as a plain Trainer of its own from now on (before a change that gives it
+        another shape): the same state, continuing exactly; its slot here stops training."""
+        old = self.trainers[k]
+        alone = Trainer(old.config, old.base_dir)
+        alone.load_state_dict(old.state_dict())
+        alone.config_version = old.config_version
+        self.released.add(k)
+        return alone
 
     def step(self, n: int = 1) -> int:
         """n iterations of every run still training; each run books its own (and rolls back
         on its own if it blew up). Returns the iterations done by the runs that trained."""
-        active = [k for k, t in enumerate(self.trainers) if not t.diverged]
+        active = [
+            k for k, t in enumerate(self.trainers) if not t.diverged and k not in self.released
+        ]
         if not active or n <= 0:
             return 0
         start = time.perf_counter()
@@ -473,3 +486,24 @@ class RunGroup:
     def step(self, n: int = 1) -> None:
         for part in self.parts:
             part.step(n)
+
+    def is_stacked(self, index: int) -> bool:
+        """Whether run `index` trains in a stacked model (a change of shape must release it)."""
+        trainer = self.trainers[index]
+        return any(
+            isinstance(part, BatchedTrainer)
+            and trainer in part.trainers
+            and part.trainers.index(trainer) not in part.released
+            for part in self.parts
+        )
+
+    def release(self, index: int) -> Trainer:
+        """Run `index` trains alone from now on (see BatchedTrainer.release)."""
+        trainer = self.trainers[index]
+        for part in self.parts:
+            if isinstance(part, BatchedTrainer) and trainer in part.trainers:
+                alone = part.release(part.trainers.index(trainer))
+                self.parts.append(alone)
+                self.trainers[index] = alone
+                return alone
+        return trainer

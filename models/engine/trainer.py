@@ -129,6 +129,11 @@ class Trainer:
         self.config_version += 1
         return report
 
+    def keep_as_good(self) -> None:
+        """Take the run as it is now as the state to fall back to (after its tensors were
+        moved, as a stacked model does with them)."""
+        self._good.save(self.run)
+
     def reset(self) -> None:
         """Start again from step 0 with the current settings."""
         self.config_version += 1

@@ -1,0 +1,305 @@
+"""Compare mode: 2 to 8 variants of a scene side by side, trained at the same time.
+
+Each variant has its own small data view (samples, surface, arrows) under a label saying
+what differs ("R1 gamma = 1"); one set of charts overlays every variant's metrics, a colour
+per variant (the line style tells a chart's series apart). The window, its controls and
+exports all act on every variant; what a variant is comes from `variants_for`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import tomllib
+from collections.abc import Sequence
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from app import colours
+from app.charts import CHARTS, ChartsView
+from app.controls import panel_knobs
+from app.stage import READABLE_CHART
+from app.views import SampleView
+from models.config import ConfigError, TrainConfig
+from models.engine.changes import label
+from models.history import MetricHistory
+from models.knobs import KNOB_BY_KEY
+from models.snapshot import Snapshot
+from scenes.loader import Scene, changed_keys
+
+MAX_VARIANTS = 8
+# a colour per variant: Okabe-Ito, black first (the base), never the real/generated pair
+VARIANT_COLOURS = (
+    "#000000",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#8C6D1F",
+    "#777777",
+    "#0072B2",
+)
+SERIES_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine)
+SHARED_SERIES = ("modes_total", "w1_floor")  # properties of the data, not of a variant
+COMPARE_VIEW = {"view.resolution": 40, "view.arrows": 14, "view.samples": 256}  # small views
+
+
+def variants_for(
+    scene: Scene, pair: Scene | None, kind: str, values: Sequence[object] = (), key: str = ""
+) -> tuple[list[TrainConfig], list[str]]:
+    """The configs and labels of a comparison: 'fix' (the scene and its pair), 'seeds'
+    (the scene on several seeds) or 'values' (one knob at several values)."""
+    base = scene.config
+    if kind == "fix" and pair is not None:
+        configs = [base, pair.config]
+        differs = [k for k in changed_keys(base, pair.config) if k in KNOB_BY_KEY]
+        text = "; ".join(label(k, pair.config.value(k)) for k in differs)
+        labels = ["as is", text or pair.config.scene.title]
+    elif kind == "seeds":
+        seeds = list(values) or [0, 1, 2, 3]
+        configs = [base.with_changes({"training.seed": int(s)}) for s in seeds]  # type: ignore[call-overload]
+        labels = [f"seed {s}" for s in seeds]
+    else:
+        configs = [base.with_changes({key: value}) for value in values]
+        labels = [label(key, value) for value in values]
+    configs = [c.with_changes(COMPARE_VIEW) for c in configs[:MAX_VARIANTS]]
+    return configs, labels[:MAX_VARIANTS]
+
+
+class CompareCharts(ChartsView):
+    """The charts with one curve per variant and series: colour = variant, style = series."""
+
+    def __init__(self, interactive: bool = True) -> None:
+        super().__init__(interactive=interactive)
+        self.histories: list[MetricHistory] = [self.history]
+        self.variant_curves: dict[tuple[int, str], tuple[pg.PlotItem, pg.PlotDataItem]] = {}
+        for curve in self.curves.values():
+            curve.setVisible(False)
+        self._markers_of: list[int] = []
+
+    def set_variants(self, histories: Sequence[MetricHistory]) -> None:
+        for plot, item in self.variant_curves.values():
+            plot.removeItem(item)
+        self.variant_curves.clear()
+        self.histories = list(histories)
+        self.history = self.histories[0] if self.histories else MetricHistory()
+        width = 3 if self.presenter else 2
+        for chart in CHARTS:
+            plot = self.plots[chart.key]
+            for style, series in zip(SERIES_STYLES, chart.series, strict=False):
+                shared = series.key in SHARED_SERIES  # the same for every variant: drawn once
+                for variant in range(1 if shared else len(self.histories)):
+                    colour = colours.NEUTRAL if shared else VARIANT_COLOURS[variant]
+                    pen = pg.mkPen(colour, width=width, style=style)
+                    curve = plot.plot([], [], pen=pen)
+                    self.variant_curves[(variant, series.key)] = (plot, curve)
+        self._titles()
+        self.refresh()
+
+    def _titles(self) -> None:
+        """The series' line styles, in grey: here colour means the variant."""
+        size = 15 if self.presenter else 9
+        marks = ("━", "┅", "┈")
+        for chart in CHARTS:
+            keys = "&nbsp;&nbsp;".join(
+                f"{mark}&nbsp;{series.label}"
+                for mark, series in zip(marks, chart.series, strict=False)
+            )
+            self.plots[chart.key].setTitle(
+                f"<span style='font-size:{size}pt'><b>{chart.title}</b>&nbsp;&nbsp;"
+                f"<span style='color:{colours.NEUTRAL}'>{keys}</span></span>"
+            )
+            self.plots[chart.key].titleLabel.setMinimumWidth(40)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)
+        if "variant_curves" not in self.__dict__:
+            return  # (Qt resizes it once inside ChartsView.__init__)
+        width, height = self.width(), self.height()
+        columns = 2 if width >= 2 * READABLE_CHART[0] else 1
+        fits = height / -(-self.count(compact=False) // columns) >= READABLE_CHART[1]
+        self.set_columns(columns if fits else 1)
+        self.set_compact(self.presenter or not fits)
+
+    def add_variant_metrics(self, variant: int, metrics: dict[str, float]) -> bool:
+        if variant >= len(self.histories):
+            return False
+        return self.histories[variant].append(metrics)
+
+    def refresh(self) -> None:
+        super().refresh()
+        for (variant, key), (_, curve) in self.variant_curves.items():
+            history = self.histories[variant]
+            curve.setData(
+                history.column("step"), self._values(history.column(key), key), connect="finite"
+            )
+
+
+class CompareGrid(QWidget):
+    """Every variant's data view under its label, each a square, in the grid of rows and
+    columns that makes the squares largest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.views: list[SampleView] = []
+        self.labels: list[QLabel] = []
+        self.presenter = False
+
+    def set_variants(self, labels: Sequence[str]) -> None:
+        for widget in (*self.views, *self.labels):
+            widget.setParent(None)
+            widget.deleteLater()
+        self.views, self.labels = [], []
+        for index, text in enumerate(labels):
+            colour = VARIANT_COLOURS[index]
+            caption = QLabel(f"<b style='color:{colour}'>■</b> {html.escape(text)}", self)
+            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            view = SampleView()
+            view.setParent(self)
+            view.getPlotItem().hideAxis("left")
+            view.getPlotItem().hideAxis("bottom")
+            view.colorbar.hide()
+            view.set_presenter(self.presenter)
+            for widget in (caption, view):
+                widget.show()
+            self.views.append(view)
+            self.labels.append(caption)
+        self._arrange()
+
+    def resizeEvent(self, event: object) -> None:
+        self._arrange()
+
+    def _arrange(self) -> None:
+        count = len(self.views)
+        if not count:
+            return
+        label_h = self.labels[0].sizeHint().height()
+        width, height = self.width(), self.height()
+        best = (0.0, 1)
+        for columns in range(1, count + 1):
+            rows = math.ceil(count / columns)
+            side = min(width / columns, height / rows - label_h) - 4
+            best = max(best, (side, columns))
+        side, columns = int(max(best[0], 40)), best[1]
+        for index, (view, caption) in enumerate(zip(self.views, self.labels, strict=True)):
+            row, col = divmod(index, columns)
+            left, top = col * (side + 4), row * (side + label_h + 4)
+            caption.setGeometry(left, top, side, label_h)
+            view.setGeometry(left, top + label_h, side, side)
+
+    def set_presenter(self, on: bool) -> None:
+        self.presenter = on
+        for view in self.views:
+            view.set_presenter(on)
+        size = 16 if on else 10
+        for caption in self.labels:
+            caption.setStyleSheet(f"font-size: {size}pt;")
+        self._arrange()
+
+    def show_snapshot(self, variant: int, snap: Snapshot) -> None:
+        if 0 <= variant < len(self.views):
+            self.views[variant].show_snapshot(snap)
+
+    def restart(self) -> None:
+        for view in self.views:
+            view.restart()
+
+
+def variant_legend(labels: Sequence[str]) -> str:
+    """'■ as is   ■ R1 gamma = 1': the variants' colours, for the charts' caption."""
+    return "&nbsp;&nbsp;&nbsp;".join(
+        f"<span style='color:{VARIANT_COLOURS[i]}'>━</span>&nbsp;{html.escape(text)}"
+        for i, text in enumerate(labels)
+    )
+
+
+class CompareDialog(QDialog):
+    """Pick one setting and 2-8 values of it: each value becomes a variant."""
+
+    def __init__(self, parent: QWidget | None, config: TrainConfig) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Compare values of one setting")
+        self.config = config
+        self.choice: tuple[str, tuple[object, ...]] | None = None
+        self.knob = QComboBox()
+        for knob in panel_knobs():
+            if knob.kind in ("float", "int", "choice", "bool"):
+                self.knob.addItem(f"{knob.label}  ({knob.key})", knob.key)
+        self.values = QLineEdit()
+        self.values.setPlaceholderText("e.g. 1e-4, 1e-3, 1e-2")
+        self.knob.currentIndexChanged.connect(self._suggest)
+        self.errors = QLabel()
+        self.errors.setWordWrap(True)
+        self.errors.setStyleSheet("color: #c0392b;")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Compare")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("Setting", self.knob)
+        form.addRow("Values", self.values)
+        form.addRow("", self.errors)
+        form.addRow(buttons)
+        self._suggest()
+
+    def _suggest(self) -> None:
+        knob = KNOB_BY_KEY[self.knob.currentData()]
+        if knob.kind == "choice":
+            self.values.setText(", ".join(knob.choices[:4]))
+        elif knob.kind == "bool":
+            self.values.setText("false, true")
+        else:
+            current = self.config.value(knob.key)
+            if isinstance(current, int | float) and current:
+                self.values.setText(", ".join(f"{current * f:g}" for f in (0.1, 1, 10)))
+            else:
+                self.values.setText("")
+
+    def accept(self) -> None:
+        key = self.knob.currentData()
+        try:
+            values = parse_values(self.values.text())
+        except ValueError as exc:
+            self.errors.setText(str(exc))
+            return
+        if not 2 <= len(values) <= MAX_VARIANTS:
+            self.errors.setText(f"give 2 to {MAX_VARIANTS} values, separated by commas")
+            return
+        problems = []
+        for value in values:
+            try:
+                self.config.with_changes({key: value})
+            except ConfigError as exc:
+                problems += exc.problems
+        if problems:
+            self.errors.setText("\n".join(problems))
+            return
+        self.choice = (key, tuple(values))
+        super().accept()
+
+
+def parse_values(text: str) -> list[object]:
+    """'1e-4, 1e-3' -> [0.0001, 0.001]; words stay words (choices), true/false are booleans."""
+    values: list[object] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            values.append(tomllib.loads(f"v = {part}")["v"])
+        except tomllib.TOMLDecodeError:
+            values.append(part)
+    if not values:
+        raise ValueError("give the values to compare, separated by commas")
+    return values
