@@ -23,6 +23,7 @@ from models.config import ConfigError
 from models.metric_keys import CONTRACT_KEYS, DIRAC_KEYS
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+MAX_SWEEP_RUNS = 256
 _FIRST_SENTENCE = re.compile(r"(?<!\bal)\.\s")  # a full stop, but not the one in "et al."
 
 
@@ -94,9 +95,10 @@ def _scene_config(args: argparse.Namespace) -> tuple[Any, Any]:
 def cmd_export(args: argparse.Namespace) -> int:
     """Render frames headless (offscreen Qt; CSV needs no Qt at all) and encode them."""
     from app.export.options import ExportError, build_options, caption_title
-    from app.export.run import ExportCancelled, export_scene
+    from app.export.run import ExportCancelled, export_scene, export_variants
 
     scene, config = _scene_config(args)
+    variants = export_variant_list(args, scene, config)
     try:
         options = build_options(
             args.out,
@@ -127,7 +129,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             show(done, total, "frames" if options.format != "csv" else "rows")
 
     try:
-        result = export_scene(config, scene.base_dir, options, progress, stop.is_set)
+        if variants:
+            configs, labels = variants
+            result = export_variants(
+                configs, labels, scene.base_dir, options, progress, stop.is_set
+            )
+        else:
+            result = export_scene(config, scene.base_dir, options, progress, stop.is_set)
     except ExportError as exc:
         raise BadInput(str(exc)) from None
     except ExportCancelled:
@@ -143,6 +151,44 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{result.diverged} (exported up to there)", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def export_variant_list(
+    args: argparse.Namespace, scene: Any, config: Any
+) -> tuple[list[Any], list[str]] | None:
+    """The variants an export shows side by side: --variant files (the window's compare mode
+    writes them) or --sweep/--seeds combinations; None for one run."""
+    from models.engine.changes import label
+    from scenes.loader import resolve
+
+    if args.variant:
+        configs = [config] + [resolve(v).config for v in args.variant]
+        labels = list(args.label or [])
+        if len(labels) != len(configs):
+            raise BadInput(
+                f"--label: give one per run ({len(configs)}: the scene and each --variant)"
+            )
+        return configs, labels
+    if not (args.sweep or args.seeds):
+        return None
+    import itertools
+
+    sweeps = parse_sweeps(args.sweep or [])
+    seeds = parse_seeds(args.seeds) if args.seeds else [config.training.seed]
+    configs, labels = [], []
+    for combo in itertools.product(*[values for _, values in sweeps]):
+        variant = dict(zip([k for k, _ in sweeps], combo, strict=True))
+        for seed in seeds:
+            configs.append(config.with_changes({**variant, "training.seed": seed}))
+            words = [label(k, v) for k, v in variant.items()] + (
+                [f"seed {seed}"] if args.seeds else []
+            )
+            labels.append("; ".join(words))
+    if not 2 <= len(configs) <= 8:
+        raise BadInput(
+            f"--sweep/--seeds: an export shows 2 to 8 runs side by side; got {len(configs)}"
+        )
+    return configs, labels
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -188,6 +234,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise BadInput(f"--steps: must be >= 0; got {args.steps}")
     if args.log_every is not None and args.log_every < 1:
         raise BadInput(f"--log-every: must be >= 1; got {args.log_every}")
+    if args.sweep or args.seeds:
+        return train_sweep(args)
     csv_path = _check_destination(args.csv, "--csv")
     checkpoint = _check_destination(args.checkpoint, "--checkpoint")
     history = None
@@ -221,14 +269,93 @@ def cmd_train(args: argparse.Namespace) -> int:
     final = history.rows()[-1]
     if trainer.diverged:
         print(trainer.diverged, file=sys.stderr)
-    if args.json:
+    print_record(final, {"scene": name, "seed": config.training.seed}, trainer.diverged, args.json)
+    return EXIT_FAILED if trainer.diverged else EXIT_OK
+
+
+def print_record(
+    final: dict[str, float], about: dict[str, Any], diverged: str | None, as_json: bool
+) -> None:
+    """One run's final metrics: a JSON object (undefined values null), or a line of text."""
+    from models import run
+
+    if as_json:
         report: dict[str, Any] = {k: run.json_ready(v) for k, v in final.items()}
-        report.update(scene=name, seed=config.training.seed, diverged=trainer.diverged)
+        report.update(about, diverged=diverged)
         print(json.dumps(report))
     else:
         keys = [k for k in (*CONTRACT_KEYS, *DIRAC_KEYS) if k in final and final[k] == final[k]]
-        print("  ".join(f"{k}={final[k]:.4g}" for k in keys))
-    return EXIT_FAILED if trainer.diverged else EXIT_OK
+        head = " ".join(f"{k}={v}" for k, v in about.items() if k != "scene")
+        print(head + ("  " if head else "") + "  ".join(f"{k}={final[k]:.4g}" for k in keys))
+
+
+def parse_sweeps(items: Sequence[str]) -> list[tuple[str, list[Any]]]:
+    """`--sweep training.lr_d=1e-4,1e-3` -> [("training.lr_d", [1e-4, 1e-3])]."""
+    sweeps = []
+    for item in items:
+        key, sep, raw = item.partition("=")
+        values = [v.strip() for v in raw.split(",") if v.strip()]
+        if not sep or not key.strip() or not values:
+            raise BadInput(
+                f"--sweep {item}: expected KEY=VALUE,VALUE,..., e.g. training.lr_d=1e-4,1e-3"
+            )
+        parsed = []
+        for value in values:
+            try:
+                parsed.append(tomllib.loads(f"v = {value}")["v"])
+            except tomllib.TOMLDecodeError:
+                parsed.append(value)
+        sweeps.append((key.strip(), parsed))
+    return sweeps
+
+
+def train_sweep(args: argparse.Namespace) -> int:
+    """Every combination of the --sweep values, on every --seeds seed: one record each.
+    Runs of one shape train as one stacked model (the same numbers as one by one)."""
+    import itertools
+
+    from models import run
+    from models.engine.batched import RunGroup
+
+    for flag, given in (
+        ("--csv", args.csv),
+        ("--checkpoint", args.checkpoint),
+        ("--resume", args.resume),
+    ):
+        if given:
+            raise BadInput(f"{flag}: one run only; with --sweep or --seeds use --json")
+    if not args.scene:
+        raise BadInput("train: give a scene (name or .toml file)")
+    scene, base = _scene_config(args)
+    sweeps = parse_sweeps(args.sweep or [])
+    seeds = parse_seeds(args.seeds) if args.seeds else [base.training.seed]
+    variants = [
+        dict(zip([k for k, _ in sweeps], combo, strict=True))
+        for combo in itertools.product(*[v for _, v in sweeps])
+    ]
+    if len(variants) * len(seeds) > MAX_SWEEP_RUNS:
+        raise BadInput(
+            f"--sweep/--seeds: {len(variants) * len(seeds)} runs; at most {MAX_SWEEP_RUNS}"
+        )
+    configs, about = [], []
+    for variant in variants:
+        for seed in seeds:
+            configs.append(base.with_changes({**variant, "training.seed": seed}))
+            about.append({"scene": scene.name, "seed": seed, "variant": variant})
+    show = _progress(sys.stderr)
+    log_every = args.log_every or run.default_log_every(args.steps)
+    group = RunGroup(configs, scene.base_dir)
+
+    def progress(done: int) -> None:
+        if show:
+            show(done, args.steps, f"{len(configs)} runs")
+
+    histories = run.train_group(group, args.steps, log_every, progress)
+    failed = False
+    for trainer, history, facts in zip(group.trainers, histories, about, strict=True):
+        print_record(history.rows()[-1], facts, trainer.diverged, args.json)
+        failed = failed or trainer.diverged is not None
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -324,6 +451,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a scene key, e.g. training.lr_d=1e-3 (repeatable)",
     )
     trainer.add_argument("--json", action="store_true", help="print final metrics as JSON")
+    trainer.add_argument(
+        "--sweep",
+        action="append",
+        metavar="KEY=V1,V2",
+        help="train every value (repeatable: every combination); one record per run",
+    )
+    trainer.add_argument("--seeds", help="seeds and ranges to train, e.g. 0-7 (one record each)")
     trainer.add_argument("--csv", metavar="FILE", help="write the metrics time series as CSV")
     trainer.add_argument(
         "--checkpoint", metavar="FILE", help="save the session at the end (.ganscope)"
@@ -376,6 +510,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--set", action="append", metavar="KEY=VALUE", help="override a scene key (repeatable)"
     )
     exporter.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    exporter.add_argument(
+        "--sweep", action="append", metavar="KEY=V1,V2", help="variants side by side (repeatable)"
+    )
+    exporter.add_argument("--seeds", help="the scene on these seeds side by side, e.g. 0-3")
+    exporter.add_argument(
+        "--variant", action="append", metavar="SCENE", help="another run beside it (repeatable)"
+    )
+    exporter.add_argument(
+        "--label", action="append", help="what each run is called (with --variant: one each)"
+    )
     exporter.add_argument("--progress-lines", action="store_true", help=argparse.SUPPRESS)
     exporter.set_defaults(func=cmd_export)
 

@@ -126,7 +126,7 @@ class CompareCharts(ChartsView):
         if "variant_curves" not in self.__dict__:
             return  # (Qt resizes it once inside ChartsView.__init__)
         width, height = self.width(), self.height()
-        columns = 2 if width >= 2 * READABLE_CHART[0] else 1
+        columns = 2 if width >= 600 else 1  # two charts with their axes need ~300 px each
         fits = height / -(-self.count(compact=False) // columns) >= READABLE_CHART[1]
         self.set_columns(columns if fits else 1)
         self.set_compact(self.presenter or not fits)

@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
             lambda text, error: self.show_message(text, error),
             lambda: (self.scene, self.config),
             {scene.name for scene in self.scenes},
+            lambda: (self._variant_configs, list(self.comparing)) if self.comparing else None,
         )
         self._build_layout()
         self._build_actions()

@@ -167,3 +167,48 @@ def test_python_dash_m_app_is_the_cli() -> None:
         text=True,
     )
     assert result.returncode == 2 and "training.batch" in result.stderr
+
+
+def test_sweep_gives_one_record_per_variant_and_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(
+        capsys,
+        *("train", "sandbox_ring", "--steps", "20", "--json", "--seeds", "0-1"),
+        *("--sweep", "training.lr_d=1e-4,1e-3", "--sweep", "regularization.r1_gamma=0,1"),
+        *("--set", "training.batch=64"),
+    )
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 2 * 2 * 2
+    combos = {
+        (r["variant"]["training.lr_d"], r["variant"]["regularization.r1_gamma"], r["seed"])
+        for r in records
+    }
+    assert len(combos) == 8 and all(r["step"] == 20 for r in records)
+
+
+def test_a_sweep_equals_the_runs_one_by_one(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("train", "sandbox_grid", "--steps", "30", "--json", "--set", "training.batch=64")
+    _, out, _ = run_cli(capsys, *args, "--seeds", "4-5")
+    together = [json.loads(line) for line in out.splitlines()]
+    for record in together:
+        alone = json.loads(run_cli(capsys, *args, "--seed", str(record["seed"]))[1])
+        for key in ("d_loss", "g_loss", "w1", "grad_norm_g"):
+            assert alone[key] == record[key], key
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--sweep", "training.lr_d"], "--sweep training.lr_d: expected KEY=VALUE,VALUE"),
+        (["--sweep", "training.lr_d="], "expected KEY=VALUE,VALUE"),
+        (["--sweep", "training.nope=1,2"], "training.nope: unknown key"),
+        (["--sweep", "training.lr_d=1,-1"], "training.lr_d:"),
+        (["--seeds", "3-1"], "--seeds:"),
+        (["--seeds", "0-1", "--csv", "x.csv"], "--csv: one run only"),
+    ],
+)
+def test_bad_sweeps_name_the_flag(
+    capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    code, _, err = run_cli(capsys, "train", "sandbox_ring", "--steps", "5", *flags)
+    assert code == 2 and message in err, err

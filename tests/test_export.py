@@ -285,3 +285,22 @@ def test_the_export_command_exits_cleanly(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         assert f"wrote {tmp_path / name}" in done.stderr
         assert "propagateSizeHints" not in done.stderr  # the harmless Qt warning is kept quiet
+
+
+def test_variants_export_as_a_grid_and_a_labelled_csv(tmp_path: Path) -> None:
+    from app.cli import main
+
+    gif = tmp_path / "seeds.gif"
+    code = main(
+        ["export", "sandbox_ring", "--steps", "20", "--every", "10", "--seeds", "0-1",
+         "--set", "training.batch=64", "--out", str(gif), "--size", "640x360"]
+    )  # fmt: skip
+    assert code == 0
+    with Image.open(gif) as image:
+        assert image.size == (640, 360) and image.n_frames == 3
+    table = tmp_path / "seeds.csv"
+    assert main(["export", "sandbox_ring", "--steps", "20", "--every", "10", "--seeds", "0-1",
+                 "--set", "training.batch=64", "--out", str(table)]) == 0  # fmt: skip
+    lines = table.read_text().splitlines()
+    assert lines[0].startswith("variant,step") and len(lines) == 1 + 2 * 3
+    assert lines[1].startswith('"seed 0",0') and lines[-1].startswith('"seed 1",20')

@@ -29,12 +29,15 @@ class ExportController(QObject):
         show_message: ShowMessage,
         current: Callable[[], tuple[Scene, TrainConfig]],
         library_names: set[str],
+        variants: Callable[[], tuple[list[TrainConfig], list[str]] | None] = lambda: None,
     ) -> None:
-        """current: the loaded scene and the settings the controls show now."""
+        """current: the loaded scene and the settings the controls show now; variants:
+        compare mode's runs and labels (None outside compare mode)."""
         super().__init__(window)
         self.window = window
         self.show_message = show_message
         self.current = current
+        self.variants = variants
         self.library_names = library_names
         self.recorder: ScreenRecorder | None = None
         self.job: ExportJob | None = None
@@ -125,7 +128,10 @@ class ExportController(QObject):
         """Run the export as its own process, with a progress dialog that can cancel it."""
         assert dialog.options is not None
         scene, config = self.current()
-        job = ExportJob(config, scene.base_dir, dialog.options)
+        variants = self.variants()
+        if variants is not None:
+            config = variants[0][0]
+        job = ExportJob(config, scene.base_dir, dialog.options, variants)
         progress = QProgressDialog(
             f"Exporting {dialog.options.out.name}…", "Cancel", 0, 0, self.window
         )

@@ -15,17 +15,20 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QApplication,
     QGraphicsItem,
+    QHBoxLayout,
     QLabel,
     QVBoxLayout,
     QWidget,
 )
 
 from app.charts import ChartsView
+from app.compare import CompareCharts, CompareGrid, variant_legend
 from app.export.qt import image_to_rgb
 from app.key import DataKey
 from app.stage import Stage
 from app.views import DiracLine, PhasePortrait, SampleView
 from models.config import TrainConfig
+from models.history import MetricHistory
 from models.snapshot import Snapshot
 
 # Panels of the data-space view, and the layers each one turns on.
@@ -42,83 +45,19 @@ DATA_PANELS = {
 MIN_LAYOUT = (1024, 576)  # smaller frames draw this layout scaled down: every panel fits
 
 
-class ExportFrame(QWidget):
-    """The chosen panels on the window's stage (the data view a square, its key under it,
-    the charts beside), under an optional caption, sized to the export's pixels divided by
-    its scale."""
+class PaintedFrame(QWidget):
+    """A widget laid out at the export's pixels divided by its scale, painted offscreen to
+    pixels (MP4, GIF, PNG) or to vector paths (SVG)."""
 
-    def __init__(
-        self,
-        title: str,
-        panels: tuple[str, ...],
-        size: tuple[int, int],
-        scale: float = 1.0,
-        caption: bool = False,
-    ) -> None:
+    def __init__(self, title: str, size: tuple[int, int], scale: float) -> None:
         super().__init__()
         self.setStyleSheet("background: white; color: black;")
         self.pixel_size = size
         self.title = title
-        self.caption: QLabel | None = None
-        self.sample_view: SampleView | None = None
-        self.phase_view: PhasePortrait | None = None
-        self.dirac_line: DiracLine | None = None
-        self.charts: ChartsView | None = None
-        self.key: DataKey | None = None
-        column = QVBoxLayout(self)
-        column.setContentsMargins(4, 4, 4, 4)
-        if caption:
-            self.caption = QLabel(title)
-            font = QFont()
-            font.setPointSize(13)
-            self.caption.setFont(font)
-            column.addWidget(self.caption)
-        layers = {layer for panel in panels for layer in DATA_PANELS.get(panel, ())}
-        main: pg.PlotWidget | None = None
-        extra = None
-        if "phase" in panels:
-            self.phase_view = PhasePortrait()
-            self.dirac_line = DiracLine()
-            main, extra = self.phase_view, self.dirac_line
-        elif layers:
-            self.sample_view = SampleView()
-            for layer in self.sample_view.layers - layers:
-                self.sample_view.set_layer(layer, False)
-            for layer in layers:
-                self.sample_view.set_layer(layer, True)
-            main = self.sample_view
-        if main is not None:
-            self.key = DataKey()
-        if "charts" in panels:
-            self.charts = ChartsView(interactive=False)
-        self.stage = Stage(main, self.key, self.charts, extra)
-        column.addWidget(self.stage, 1)
         width, height = size
         # Below this the panels overlap: a small frame is the same layout, drawn smaller.
         self.scale = min(scale, width / MIN_LAYOUT[0], height / MIN_LAYOUT[1])
         self.resize(round(width / self.scale), round(height / self.scale))
-
-    def prepare(self, config: TrainConfig, last_step: int) -> None:
-        """Chart and key the scene's metrics, over the whole run from the first frame."""
-        if self.charts is not None:
-            self.charts.set_scene(config)
-            self.charts.fix_step_range(last_step)
-        if self.key is not None:
-            layers = self.sample_view.layers if self.sample_view is not None else set()
-            self.key.show_key(config, layers)
-        self.stage.settle_now()
-
-    def show_snapshot(self, snap: Snapshot) -> None:
-        if self.sample_view is not None:
-            self.sample_view.show_snapshot(snap)
-        if self.phase_view is not None:
-            self.phase_view.show_snapshot(snap)
-        if self.dirac_line is not None:
-            self.dirac_line.show_snapshot(snap)
-        if self.charts is not None and self.charts.add_metrics(snap.metrics):
-            self.charts.refresh()
-        if self.caption is not None:
-            self.caption.setText(caption_text(self.title, snap))
 
     def render_rgb(self) -> np.ndarray:
         """The frame as an (H, W, 3) uint8 array of exactly `pixel_size`."""
@@ -171,6 +110,129 @@ class ExportFrame(QWidget):
                 item.setCacheMode(mode)
                 if hasattr(item, "setExportMode"):
                     item.setExportMode(False)
+
+
+class ExportFrame(PaintedFrame):
+    """The chosen panels on the window's stage (the data view a square, its key under it,
+    the charts beside), under an optional caption, sized to the export's pixels divided by
+    its scale."""
+
+    def __init__(
+        self,
+        title: str,
+        panels: tuple[str, ...],
+        size: tuple[int, int],
+        scale: float = 1.0,
+        caption: bool = False,
+    ) -> None:
+        super().__init__(title, size, scale)
+        self.caption: QLabel | None = None
+        self.sample_view: SampleView | None = None
+        self.phase_view: PhasePortrait | None = None
+        self.dirac_line: DiracLine | None = None
+        self.charts: ChartsView | None = None
+        self.key: DataKey | None = None
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        if caption:
+            self.caption = QLabel(title)
+            font = QFont()
+            font.setPointSize(13)
+            self.caption.setFont(font)
+            column.addWidget(self.caption)
+        layers = {layer for panel in panels for layer in DATA_PANELS.get(panel, ())}
+        main: pg.PlotWidget | None = None
+        extra = None
+        if "phase" in panels:
+            self.phase_view = PhasePortrait()
+            self.dirac_line = DiracLine()
+            main, extra = self.phase_view, self.dirac_line
+        elif layers:
+            self.sample_view = SampleView()
+            for layer in self.sample_view.layers - layers:
+                self.sample_view.set_layer(layer, False)
+            for layer in layers:
+                self.sample_view.set_layer(layer, True)
+            main = self.sample_view
+        if main is not None:
+            self.key = DataKey()
+        if "charts" in panels:
+            self.charts = ChartsView(interactive=False)
+        self.stage = Stage(main, self.key, self.charts, extra)
+        column.addWidget(self.stage, 1)
+
+    def prepare(self, config: TrainConfig, last_step: int) -> None:
+        """Chart and key the scene's metrics, over the whole run from the first frame."""
+        if self.charts is not None:
+            self.charts.set_scene(config)
+            self.charts.fix_step_range(last_step)
+        if self.key is not None:
+            layers = self.sample_view.layers if self.sample_view is not None else set()
+            self.key.show_key(config, layers)
+        self.stage.settle_now()
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        if self.sample_view is not None:
+            self.sample_view.show_snapshot(snap)
+        if self.phase_view is not None:
+            self.phase_view.show_snapshot(snap)
+        if self.dirac_line is not None:
+            self.dirac_line.show_snapshot(snap)
+        if self.charts is not None and self.charts.add_metrics(snap.metrics):
+            self.charts.refresh()
+        if self.caption is not None:
+            self.caption.setText(caption_text(self.title, snap))
+
+
+class CompareExportFrame(PaintedFrame):
+    """Compare mode for slides: every variant's data view in a grid, labelled with what
+    differs, beside one set of charts overlaying them, under an optional caption."""
+
+    def __init__(
+        self,
+        title: str,
+        labels: list[str],
+        size: tuple[int, int],
+        scale: float = 1.0,
+        caption: bool = False,
+    ) -> None:
+        super().__init__(title, size, scale)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        self.caption: QLabel | None = None
+        if caption:
+            self.caption = QLabel(title)
+            font = QFont()
+            font.setPointSize(13)
+            self.caption.setFont(font)
+            column.addWidget(self.caption)
+        row = QHBoxLayout()
+        column.addLayout(row, 1)
+        self.grid = CompareGrid()
+        self.grid.set_variants(labels)
+        self.charts = CompareCharts(interactive=False)
+        legend = QLabel(variant_legend(labels))
+        legend.setWordWrap(True)
+        right = QVBoxLayout()
+        right.addWidget(legend)
+        right.addWidget(self.charts, 1)
+        row.addWidget(self.grid, 3)
+        row.addLayout(right, 2)
+
+    def prepare(self, config: TrainConfig, last_step: int, variants: int) -> None:
+        self.charts.set_scene(config)
+        self.charts.set_variants([MetricHistory() for _ in range(variants)])
+        self.charts.fix_step_range(last_step)
+
+    def show_snapshots(self, snaps: list[Snapshot]) -> None:
+        added = False
+        for variant, snap in enumerate(snaps):
+            self.grid.show_snapshot(variant, snap)
+            added = self.charts.add_variant_metrics(variant, dict(snap.metrics)) or added
+        if added:
+            self.charts.refresh()
+        if self.caption is not None:
+            self.caption.setText(caption_text(self.title, snaps[0]))
 
 
 def caption_text(title: str, snap: Snapshot) -> str:

@@ -24,13 +24,30 @@ class ExportJob(QObject):
     progress = Signal(int, int)  # frames done, frames in all
     finished = Signal(bool, str)  # ok, message for the user
 
-    def __init__(self, config: TrainConfig, base_dir: Path | None, options: ExportOptions) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        base_dir: Path | None,
+        options: ExportOptions,
+        variants: tuple[list[TrainConfig], list[str]] | None = None,
+    ) -> None:
+        """variants: compare mode's other runs and every run's label (the export lays them
+        out side by side); `config` is then the first variant."""
         super().__init__()
         self.options = options
         self._folder = tempfile.TemporaryDirectory(prefix="ganscope-export-")
-        scene_file = Path(self._folder.name) / "scene.toml"
+        folder = Path(self._folder.name)
+        scene_file = folder / "scene.toml"
         scene_file.write_text(portable_config(config, base_dir).to_toml(), encoding="utf-8")
         self.arguments = ["-m", "app", "export", str(scene_file), *command_args(options)]
+        if variants is not None:
+            others, labels = variants
+            for index, other in enumerate(others[1:], start=1):
+                path = folder / f"variant{index}.toml"
+                path.write_text(portable_config(other, base_dir).to_toml(), encoding="utf-8")
+                self.arguments += ["--variant", str(path)]
+            for text in labels:
+                self.arguments += ["--label", text]
         self._process = QProcess(self)
         self._process.readyReadStandardOutput.connect(self._read_progress)
         self._process.finished.connect(self._done)
