@@ -449,9 +449,9 @@ KNOBS: tuple[Knob, ...] = (
         "Noise std",
         "float",
         "target",
-        "Spread of the data around each mode or curve (default depends on the shape).",
+        "Spread of the data around each mode or curve (default depends on the shape; "
+        "0 only for the Dirac-GAN's exact point).",
         low=0,
-        above_low=True,
         high=1e3,
         ui_low=1e-3,
         ui_high=1.0,

@@ -12,7 +12,7 @@ import operator
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from models import run
 from models.config import CheckConfig, TrainConfig
@@ -38,10 +38,8 @@ class Outcome:
     passed: bool
 
     def describe(self) -> str:
-        c = self.check
-        what = c.metric if c.aggregate == "at" else f"{c.aggregate}({c.metric})"
-        span = f"step {c.steps}" if c.aggregate == "at" else f"steps {c.after}-{c.steps}"
-        return f"{what} = {self.value:.4g} at {span} (claim {c.op} {c.value:g})"
+        what, span = _what_and_span(self.check)
+        return f"{what} = {self.value:.4g} at {span} (claim {self.check.op} {self.check.value:g})"
 
 
 def run_scene(scene: Scene, seed: int, steps: int) -> MetricHistory:
@@ -64,6 +62,8 @@ def measure(check: CheckConfig, history: MetricHistory) -> float:
         return float(len(set(values)))
     if not values:
         return math.nan
+    if check.aggregate == "mean":
+        return sum(values) / len(values)
     return max(values) if check.aggregate == "max" else min(values)
 
 
@@ -76,11 +76,15 @@ def steps_needed(checks: Sequence[CheckConfig]) -> int:
     return max((c.steps for c in checks), default=0)
 
 
+def _what_and_span(check: CheckConfig) -> tuple[str, str]:
+    """'max(w1)' and 'steps 1000-5000' (or 'w1' and 'step 1000' for a single row)."""
+    if check.aggregate == "at":
+        return check.metric, f"step {check.steps}"
+    return f"{check.aggregate}({check.metric})", f"steps {check.after}-{check.steps}"
+
+
 def claim_text(check: CheckConfig) -> str:
-    what = check.metric if check.aggregate == "at" else f"{check.aggregate}({check.metric})"
-    span = (
-        f"step {check.steps}" if check.aggregate == "at" else f"steps {check.after}-{check.steps}"
-    )
+    what, span = _what_and_span(check)
     return f"{what} {check.op} {check.value:g} at {span}"
 
 
@@ -91,6 +95,7 @@ class Calibration:
     checks: Sequence[CheckConfig]
     outcomes: dict[int, list[Outcome]]  # seed -> one outcome per check
     seconds: float = 0.0
+    histories: dict[int, MetricHistory] = field(default_factory=dict)  # seed -> its run
 
     @property
     def failures(self) -> int:
@@ -137,12 +142,25 @@ def calibrate(
     steps = steps_needed(checks)
     histories = run_seeds_in_parallel(scene, seeds, steps, jobs)
     outcomes: dict[int, list[Outcome]] = {}
-    for seed, history in zip(seeds, histories, strict=True):
+    by_seed = dict(zip(seeds, histories, strict=True))
+    for seed, history in by_seed.items():
         outcomes[seed] = [evaluate(c, history) for c in checks]
         if on_seed is not None:
             marks = [("ok " if o.passed else "FAIL ") + o.describe() for o in outcomes[seed]]
             on_seed(f"  seed {seed}: {'; '.join(marks)}")
-    return Calibration(checks, outcomes, time.perf_counter() - start)
+    return Calibration(checks, outcomes, time.perf_counter() - start, by_seed)
+
+
+def seeds_where_failure_passes(
+    fix_checks: Sequence[CheckConfig], failure_runs: dict[int, MetricHistory]
+) -> list[int]:
+    """The seeds on which the failure scene, too, meets every one of its fix's claims: on
+    those seeds the fix shows nothing the failure does not (there should be none)."""
+    return [
+        seed
+        for seed, history in failure_runs.items()
+        if all(evaluate(check, history).passed for check in fix_checks)
+    ]
 
 
 def run_seeds(scene: Scene, seeds: Sequence[int], steps: int) -> list[MetricHistory]:

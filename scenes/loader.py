@@ -9,6 +9,7 @@ from typing import Any
 
 from models.config import ConfigError, TrainConfig, parse_config
 from models.targets import build_target
+from models.textfile import read_text_bounded
 
 LIBRARY = Path(__file__).resolve().parent / "library"
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
@@ -30,9 +31,11 @@ class Scene:
 def parse_scene_text(text: str, name: str = "scene", path: Path | None = None) -> Scene:
     """Validate TOML text into a Scene; every problem is a ConfigError line naming its key."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{name}: not valid TOML ({exc})"]) from None
+    except RecursionError:
+        raise ConfigError([f"{name}: arrays or tables nested too deeply to read"]) from None
     config = parse_config(data)
     scene = Scene(name, config, path)
     if config.target.kind == "points":
@@ -41,12 +44,7 @@ def parse_scene_text(text: str, name: str = "scene", path: Path | None = None) -
 
 
 def load_scene_file(path: Path) -> Scene:
-    try:
-        if path.stat().st_size > MAX_SCENE_BYTES:
-            raise ConfigError([f"{path}: scene files are small text files (over 1 MB here)"])
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot read the scene file ({exc})"]) from None
+    text = read_text_bounded(path, MAX_SCENE_BYTES, "scene file")
     return parse_scene_text(text, scene_name(path), path)
 
 

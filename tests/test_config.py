@@ -25,7 +25,8 @@ def test_empty_scene_is_the_default_ring() -> None:
     [
         ({"training": {"lr_d": -1e-3}}, "training.lr_d", "greater than 0"),
         ({"generator": {"width": 0}}, "generator.width", "greater than or equal to 1"),
-        ({"target": {"std": 0}}, "target.std", "greater than 0"),
+        ({"target": {"std": -1.0}}, "target.std", "greater than or equal to 0"),
+        ({"target": {"std": 0.0}}, "target", "only for the Dirac-GAN"),
         ({"training": {"batch": 0}}, "training.batch", "greater than or equal to 1"),
         ({"training": {"loss": "wgan2"}}, "training.loss", "'hinge'"),
         ({"discriminator": {"activation": "swish"}}, "discriminator.activation", "'leaky_relu'"),

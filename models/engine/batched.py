@@ -32,7 +32,7 @@ from models.config import TrainConfig
 from models.engine.state import RunState
 from models.engine.step import noise_std, noisy
 from models.engine.trainer import Trainer
-from models.networks import MinibatchDiscrimination
+from models.networks import MinibatchDiscrimination, l1_closeness
 from models.objectives import Objective
 
 
@@ -185,7 +185,7 @@ class StackedDiscriminator:
         m = torch.bmm(h, tensor).view(k, n, layer.kernels, layer.kernel_dim)
         m = m.permute(0, 2, 1, 3).reshape(k * layer.kernels, n, layer.kernel_dim)
         ref = m[:, : layer.REFERENCE]
-        closeness = torch.exp(-torch.cdist(m, ref, p=1)).sum(dim=2)
+        closeness = l1_closeness(m, ref)
         closeness[:, : ref.shape[1]] -= 1.0
         closeness = closeness.view(k, layer.kernels, n).transpose(1, 2) * (n / ref.shape[1])
         return torch.cat([h, closeness], dim=2)

@@ -2,9 +2,9 @@
 say the likely cause in words a student can act on.
 
 The check runs once per `step(n)` call on values already gathered for logging (no extra device
-reads inside the loop). A run counts as diverged when a loss or a weight is NaN/Inf, or when a
-loss explodes past EXPLODED (finite in float32 but meaningless: 1e26-1e31 were seen with an
-unbounded critic, and the gradient norms were already infinite).
+reads inside the loop). A run counts as diverged when a loss, a weight or a gradient is NaN/Inf,
+or when a loss explodes past EXPLODED (finite in float32 but meaningless: 1e26-1e31 were seen
+with an unbounded critic, and the gradient norms were already infinite).
 """
 
 from __future__ import annotations
@@ -66,8 +66,13 @@ def first_bad_row(log: torch.Tensor) -> int | None:
     return int(bad.nonzero()[0]) if bool(bad.any()) else None
 
 
-def weights_finite(run: RunState) -> bool:
-    peaks = torch.stack([p.detach().abs().amax() for p in run.parameters()])
+def state_finite(run: RunState) -> bool:
+    """Weights and their last gradients all finite. An infinite gradient with finite weights
+    is divergence one update early: kept as the good state, it would show infinite gradient
+    norms on the charts while claiming nothing went wrong."""
+    tensors = [p.detach() for p in run.parameters()]
+    tensors += [p.grad for p in run.parameters() if p.grad is not None]
+    peaks = torch.stack([t.abs().amax() for t in tensors])
     return bool(torch.isfinite(peaks).all())
 
 

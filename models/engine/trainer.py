@@ -18,7 +18,7 @@ import torch
 from models.config import TrainConfig
 from models.engine.changes import ApplyReport, apply_changes, changed_keys
 from models.engine.observe import Observer
-from models.engine.safety import LastGoodState, explain_divergence, first_bad_row, weights_finite
+from models.engine.safety import LastGoodState, explain_divergence, first_bad_row, state_finite
 from models.engine.state import RunState
 from models.engine.step import Phase, iteration, run_iteration
 from models.snapshot import Frame, Snapshot
@@ -103,7 +103,7 @@ class Trainer:
         None to leave them out of steps_per_s), or roll back to the last good state."""
         run, n = self.run, log.shape[0]  # the iterations have advanced run.step by n
         bad = first_bad_row(log)
-        if bad is None and weights_finite(run):
+        if bad is None and state_finite(run):
             run.losses.add(log)
             if seconds is not None:
                 run.clock.seconds += seconds
