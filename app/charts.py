@@ -454,7 +454,9 @@ class ChartsView(pg.GraphicsLayoutWidget):
         pixel = top.vb.viewPixelSize()[0] or 1.0
         lanes = (0.93, 0.79, 0.65, 0.51)
         lane_ends = [-math.inf] * len(lanes)
-        pairs = sorted(zip(self.history.markers, self.marker_labels, strict=True), key=_step)
+        # the markers these labels were drawn for: the history may have been replaced since
+        # (a scene switch, a rewind) and is redrawn on the next refresh
+        pairs = sorted(zip(self._drawn_markers, self.marker_labels, strict=True), key=_step)
         for marker, label in pairs:
             width = label.boundingRect().width() * pixel
             left_of_line = marker.step + width > x1

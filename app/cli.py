@@ -48,6 +48,9 @@ def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
             value = tomllib.loads(f"v = {raw.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw.strip()
+        except RecursionError:
+            problems.append(f"--set {key.strip()}: the value is nested too deeply to read")
+            continue
         changes[key.strip()] = value
     if problems:
         raise BadInput("\n".join(problems))
@@ -78,7 +81,7 @@ def cmd_scenes(args: argparse.Namespace) -> int:
         if info.group != group:
             group = info.group
             print(f"\n{group}")
-        role = {"failure": "x", "fix": "+", "sandbox": " "}[info.role]
+        role = {"failure": "x", "fix": "+", "sandbox": " ", "reproduction": "="}[info.role]
         story = _FIRST_SENTENCE.split(info.story)[0].strip().rstrip(".")
         print(f"  {role} {scene.name:34s} {info.title}: {story}.")
     return EXIT_OK

@@ -33,6 +33,7 @@ def run_gui(
         scene = resolve(DEFAULT_SCENE)
     window = MainWindow(scene)
     window.show_fitted()
+    window.offer_restore()
     if presenter:
         window.presenter_action.setChecked(True)
     if compare:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.autosave import Autosaver, crashed_sessions, describe, forget
 from app.charts import ChartsView
 from app.compare import (
     CompareCharts,
@@ -168,6 +169,9 @@ class MainWindow(QMainWindow):
         self.worker.training_failed.connect(self._on_training_failed)
         self.worker.timeline_changed.connect(self.timeline.set_steps)
         self.worker.session_saved.connect(self._on_session_saved)
+        self.autosaver = Autosaver(
+            lambda path: self.worker.save_session(path, self.scene.name), self._progress
+        )
         self.controls.changes_requested.connect(self._send_changes)
         self.timeline.rewind_requested.connect(self.worker.rewind)
         self.browser.tree.itemActivated.connect(self._on_tree_item)
@@ -749,7 +753,41 @@ class MainWindow(QMainWindow):
         )
 
     def _on_session_saved(self, event: SessionSaved) -> None:
-        self.show_message(event.message, error=not event.ok)
+        if event.path != self.autosaver.path:
+            self.show_message(event.message, error=not event.ok)
+        elif not event.ok:
+            self.show_message(f"Autosave failed: {event.message}", error=True)
+
+    def _progress(self) -> tuple[str, int, int] | None:
+        """What an autosave would hold: the scene, its step and settings version."""
+        latest = self._latest
+        if latest is None or latest.step == 0:
+            return None
+        return (self.scene.name, latest.step, latest.config_version)
+
+    def offer_restore(self) -> None:
+        """After a crash: offer the last autosaved session back (it becomes this window's
+        autosave, so it is kept until this window closes cleanly)."""
+        crashed = crashed_sessions(self.autosaver.path.parent)
+        if not crashed:
+            return
+        newest, *older = crashed
+        answer = QMessageBox.question(
+            self,
+            "Restore the autosaved session?",
+            f"GANscope did not close properly last time. Restore the session it autosaved "
+            f"({describe(newest)})?",
+        )
+        forget(older)
+        if answer != QMessageBox.StandardButton.Yes:
+            forget([newest])
+            return
+        try:
+            self.autosaver.adopt(newest)
+        except OSError as exc:
+            self.show_message(f"Could not restore the autosave: {exc.strerror}", error=True)
+            return
+        self.open_session_file(self.autosaver.path)
 
     def _on_training_failed(self, message: str, details: str) -> None:
         self._on_playing(False)
@@ -877,4 +915,5 @@ class MainWindow(QMainWindow):
         self.frame_timer.stop()
         self.export.finish()  # a recording is finished and saved, an export cancelled
         self.worker.stop()
+        self.autosaver.discard()  # after the training process, which writes the autosaves
         super().closeEvent(event)

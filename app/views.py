@@ -403,7 +403,8 @@ class DiracLine(pg.PlotWidget):
         x = np.linspace(-reach, reach, 121)
         score = -state.psi * x  # D(x) = -psi x: the paper's psi, our "real is high"
         probabilistic = snap.surface_center == 0.5
-        shown = 1 / (1 + np.exp(-score)) if probabilistic else score
+        # the logistic as 0.5 (1 + tanh(s / 2)): equal, and no overflow for |psi x| > 700
+        shown = 0.5 * (1.0 + np.tanh(score / 2.0)) if probabilistic else score
         at = float(np.interp(state.theta, x, shown))
         self.verdict.setData(x, shown)
         self.real.setData([0.0], [float(np.interp(0.0, x, shown))])

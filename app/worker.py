@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThread, QTimer, Signal
+from PySide6.QtCore import Qt, QThread, QTimer, Signal
 
 from models import messages as msg
 from models.config import TrainConfig
@@ -46,6 +46,7 @@ class TrainingWorker(QThread):
     ready = Signal()
     training_failed = Signal(str, str)  # what happened, details (a traceback)
     _pipe_closed = Signal()
+    _received = Signal(object)  # an event read from the pipe, handed to the GUI thread
 
     def __init__(self, config: TrainConfig, base_dir: Path | None = None) -> None:
         super().__init__()
@@ -63,6 +64,11 @@ class TrainingWorker(QThread):
         self._supervisor.setInterval(SUPERVISE_MS)
         self._supervisor.timeout.connect(self._supervise)
         self._pipe_closed.connect(self._supervise)
+        # Events are read on this QThread's own thread but handled, and every public signal
+        # emitted, on the GUI thread (where this object lives): a connection to a plain
+        # callable (a lambda, a test's signal blocker) is then never a cross-thread queued
+        # call, which crashed the test process when one landed after its receiver was gone.
+        self._received.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
 
     # ------------------------------------------------------------- GUI-thread API
     def start(self) -> None:  # type: ignore[override]
@@ -93,6 +99,11 @@ class TrainingWorker(QThread):
     @property
     def alive(self) -> bool:
         return self.failed is None and self._process is not None
+
+    @property
+    def process_id(self) -> int | None:
+        """The training process's pid (for tests that check nothing is left behind)."""
+        return self._process.pid if self._process is not None else None
 
     def play(self) -> None:
         self._send(msg.Play())
@@ -208,7 +219,7 @@ class TrainingWorker(QThread):
                 self._pipe_closed.emit()
                 return
             self._last_heard = time.monotonic()
-            self._dispatch(event)
+            self._received.emit(event)
 
     def _dispatch(self, event: msg.Event) -> None:
         match event:

@@ -12,7 +12,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     write never leaves a half-written file or damages the old one. Writing onto a symbolic
     link writes the file it points to (the link stays a link)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    path = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
+    path = real_destination(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -23,6 +23,12 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def real_destination(path: Path) -> Path:
+    """Where writing `path` must land: the file a symbolic link points to (renaming a new
+    file over the link would replace the link itself), else the path."""
+    return Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
 
 
 MAX_NAME_BYTES = 200  # the temporary sibling adds ~25 bytes; most file systems allow 255

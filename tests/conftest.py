@@ -41,7 +41,9 @@ def diverging() -> list[str]:
     ]
 
 
-# The window remembers its geometry (QSettings): tests must not read or write a user's.
-os.environ["XDG_CONFIG_HOME"] = os.path.join(
-    os.environ.get("TMPDIR", "/tmp"), f"ganscope-test-config-{os.getpid()}"
-)
+# The window remembers its geometry (QSettings) and autosaves sessions: tests must not read
+# or write a user's.
+for _variable, _folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data")):
+    os.environ[_variable] = os.path.join(
+        os.environ.get("TMPDIR", "/tmp"), f"ganscope-test-{_folder}-{os.getpid()}"
+    )

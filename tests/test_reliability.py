@@ -3,12 +3,17 @@ hung or was silently misread, and asserts the clean outcome instead."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import torch
 
+from app.export.files import atomic_output, temp_path_for
+from app.export.options import ExportError, build_options
 from models.config import MAX_WORK_PER_STEP, ConfigError, TrainConfig
 from models.engine import Trainer
 from models.targets import MAX_POINTS, MAX_SCORED_SUPPORT, point_cloud, read_points_csv
@@ -104,14 +109,14 @@ def test_csv_whose_first_line_is_not_finite_is_an_error_not_a_header(tmp_path: P
     """Was: 'inf,1' silently skipped as a header."""
     path = tmp_path / "inf.csv"
     path.write_text("inf,1\n1,2\n3,4\n")
-    with pytest.raises(ConfigError, match="line 1 of inf.csv"):
+    with pytest.raises(ConfigError, match=r"line 1 of inf\.csv"):
         read_points_csv(path)
 
 
 def test_csv_header_is_skipped_and_a_bad_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "points.csv"
     path.write_text("x,y\n1,2\n3,4\n5\n")
-    with pytest.raises(ConfigError, match="line 4 of points.csv"):
+    with pytest.raises(ConfigError, match=r"line 4 of points\.csv"):
         read_points_csv(path)
     path.write_text("x,y\n1,2\n\n3,4\n")
     assert read_points_csv(path).shape == (2, 2)
@@ -121,7 +126,7 @@ def test_csv_field_longer_than_the_csv_module_allows_is_a_clean_error(tmp_path: 
     """Was _csv.Error: field larger than field limit (131072)."""
     path = tmp_path / "long.csv"
     path.write_text("1," + "2" * 200_000 + "\n")
-    with pytest.raises(ConfigError, match="line 1 of long.csv"):
+    with pytest.raises(ConfigError, match=r"line 1 of long\.csv"):
         read_points_csv(path)
 
 
@@ -156,3 +161,42 @@ def test_an_infinite_gradient_is_divergence_even_with_finite_weights(
     assert trainer.book(torch.zeros(1, 2), None) == 0
     assert trainer.diverged is not None
     assert all(torch.equal(a, b) for a, b in zip(good, trainer.run.parameters(), strict=True))
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_killed_exports_leftover_is_removed_by_the_next_export(tmp_path: Path) -> None:
+    """Was: a SIGKILLed export's hidden .part file stayed for ever."""
+    out = tmp_path / "a[1].mp4"
+    dead = temp_path_for(out, _dead_pid())
+    alive = temp_path_for(out, os.getpid())  # another export, still writing
+    lookalike = temp_path_for(tmp_path / "a1.mp4", _dead_pid())  # glob 'a[1]' matches 'a1'
+    for path in (dead, alive, lookalike):
+        path.write_bytes(b"partial")
+    with atomic_output(out) as temp:
+        temp.write_bytes(b"new")
+    assert out.read_bytes() == b"new"
+    assert not dead.exists()
+    assert alive.exists() and lookalike.exists()
+
+
+def test_an_export_onto_a_symbolic_link_writes_the_file_it_points_to(tmp_path: Path) -> None:
+    """Was: the link replaced by a plain file."""
+    real = tmp_path / "real.gif"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.gif"
+    link.symlink_to(real)
+    with atomic_output(link) as temp:
+        temp.write_bytes(b"new")
+    assert link.is_symlink() and real.read_bytes() == b"new"
+
+
+def test_a_gif_too_long_to_build_in_memory_is_refused_before_training(tmp_path: Path) -> None:
+    """Was: every frame held in memory with no warning (tens of GB for a long 1080p GIF)."""
+    with pytest.raises(ExportError, match="at most 2,777"):
+        build_options(tmp_path / "long.gif", steps=100_000, every=10)
+    build_options(tmp_path / "fine.gif", steps=20_000, every=10)  # 2,001 frames fit

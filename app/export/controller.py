@@ -77,6 +77,7 @@ class ExportController(QObject):
             return False
         self.recorder = ScreenRecorder(self.window.centralWidget(), path)
         self.recorder.finished.connect(self._on_recording_saved)
+        self.recorder.full.connect(self._on_recording_full)
         self._set_checked(True)
         self.record_label.setText("● REC")
         self.show_message(f"Recording to {path}: press Record again to stop", False)
@@ -99,6 +100,10 @@ class ExportController(QObject):
 
     def _on_recording_saved(self, message: str, ok: bool) -> None:
         self.show_message(message, not ok)
+
+    def _on_recording_full(self, reason: str) -> None:
+        self.stop_recording()
+        self.show_message(reason, True)
 
     # ------------------------------------------------------------------ export
     def open_dialog(self) -> None:

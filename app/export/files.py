@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,19 +21,51 @@ import numpy as np
 from PIL import Image
 
 from app.export.options import ExportError
+from app.pids import is_running
+from models.atomic import real_destination
 
 TEMP_MARK = ".ganscope-part"
 
 
-def temp_path_for(path: Path) -> Path:
-    """A hidden sibling of `path` with the same suffix (ffmpeg picks its muxer by suffix)."""
-    return path.with_name(f".{path.stem}.{secrets.token_hex(4)}{TEMP_MARK}{path.suffix}")
+def temp_path_for(path: Path, pid: int | None = None) -> Path:
+    """A hidden sibling of `path` with the same suffix (ffmpeg picks its muxer by suffix),
+    naming the process that writes it, so a later export can tell a dead writer's leftover
+    from a live one's work."""
+    pid = os.getpid() if pid is None else pid
+    token = secrets.token_hex(4)
+    return path.with_name(f".{path.stem}.{pid}-{token}{TEMP_MARK}{path.suffix}")
+
+
+def leftover_temp_files(path: Path) -> dict[Path, int]:
+    """Temporary files of exports to `path` that are still there, with their writers' pids.
+    Matched by exact name, not by glob: 'a[1].mp4' is a valid name and a glob pattern."""
+    pattern = re.compile(
+        rf"\.{re.escape(path.stem)}\.(\d+)-[0-9a-f]{{8}}{re.escape(TEMP_MARK + path.suffix)}"
+    )
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return {}
+    matches = ((name, pattern.fullmatch(name)) for name in names)
+    return {path.parent / name: int(m.group(1)) for name, m in matches if m}
+
+
+def remove_dead_writers_files(path: Path) -> None:
+    """Delete what killed exports to `path` left behind (SIGKILL gives no chance to clean
+    up); files whose writer is still running are left alone."""
+    for leftover, pid in leftover_temp_files(path).items():
+        if not is_running(pid, unknown=True):  # unsure: keep the file
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[Path]:
-    """Yield a temporary path to write; on success it replaces `path`, on any error or
-    cancellation it is deleted. OS errors become ExportError with a readable reason."""
+    """Yield a temporary path to write; on success it replaces `path` (the file it points
+    to, for a symbolic link), on any error or cancellation it is deleted. OS errors become
+    ExportError with a readable reason."""
+    path = real_destination(path)
+    remove_dead_writers_files(path)
     temp = temp_path_for(path)
     try:
         yield temp
@@ -97,7 +130,7 @@ class GifSink:
     """A looping GIF in one fixed palette (no dithering: plots are flat colours and smooth
     colour maps; dithering only adds noise and bytes); Pillow stores only what changed
     between frames. Frames are kept as 8-bit palette images (a third of RGB), and a GIF is
-    limited to MAX_GIF_FRAMES (see options.py) so that never grows without bound."""
+    limited to gif_frame_limit() frames (see options.py) so that never grows without bound."""
 
     def __init__(self, path: Path, fps: int, palette: list[tuple[int, int, int]]) -> None:
         self._path = path

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 
-from app.export.files import TEMP_MARK
+from app.export.files import leftover_temp_files
 from app.export.options import ExportOptions, command_args
+from models.atomic import real_destination
 from models.config import TrainConfig
 from scenes.loader import portable_config
 
@@ -54,9 +55,11 @@ class ExportJob(QObject):
         self._process.errorOccurred.connect(self._failed_to_start)
         self._cancelled = False
         self._buffer = b""
+        self._pid = 0
 
     def start(self) -> None:
         self._process.start(sys.executable, [*self.arguments, "--progress-lines"])
+        self._pid = int(self._process.processId())
 
     def cancel(self) -> None:
         if self._process.state() == QProcess.ProcessState.NotRunning:
@@ -97,8 +100,10 @@ class ExportJob(QObject):
             self.finished.emit(False, f"could not start the exporter ({sys.executable})")
 
     def _remove_leftovers(self) -> None:
-        """A killed exporter cannot clean up after itself: remove its temporary file."""
-        out = self.options.out
-        for leftover in out.parent.glob(f".{out.stem}.*{TEMP_MARK}{out.suffix}"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+        """A killed exporter cannot clean up after itself: remove its temporary file (the
+        exporter's own, named by its pid: another export to the same file is left alone)."""
+        out = real_destination(self.options.out)
+        for leftover, pid in leftover_temp_files(out).items():
+            if pid == self._pid:
+                with contextlib.suppress(OSError):
+                    leftover.unlink()

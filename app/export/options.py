@@ -24,6 +24,15 @@ STANDARD_SIZE = (1280, 720)
 MIN_SIDE, MAX_SIDE = 64, 4096
 MAX_TITLE = 200
 MAX_GIF_FPS = 50  # GIF delays are in 1/100 s and browsers clamp anything faster
+# A GIF is assembled in memory (one byte per pixel per frame, then encoded): 1 GB holds 2,777
+# frames at 800x450 or 482 at 1080p. Past that, an MP4 (streamed to disk) is the way.
+GIF_MEMORY_BYTES = 1_000_000_000
+
+
+def gif_frame_limit(size: tuple[int, int], scale: float = 1.0) -> int:
+    """How many frames of this size a GIF may hold."""
+    pixels = max(1, round(size[0] * scale) * round(size[1] * scale))
+    return max(1, GIF_MEMORY_BYTES // pixels)
 
 
 class ExportError(Exception):
@@ -131,6 +140,16 @@ def build_options(
                 parsed_panels = parse_panels(panels, dirac)
         except ExportError as exc:
             problems.append(str(exc))
+    if fmt == "gif" and steps >= 0 and (every or 10) >= 1:
+        frames = steps // (every or 10) + 1
+        limit = gif_frame_limit(parsed_size, scale)
+        if frames > limit:
+            problems.append(
+                f"--steps/--every: this GIF would hold {frames:,} frames of "
+                f"{parsed_size[0]}x{parsed_size[1]}; at most {limit:,} fit the "
+                f"{GIF_MEMORY_BYTES // 10**9} GB a GIF is built in (raise --every, lower "
+                "--steps or --size, or export an .mp4)"
+            )
     problems.extend(destination_problems(path, overwrite))
     if problems:
         raise ExportError("\n".join(problems))

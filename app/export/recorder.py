@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.colours import gif_palette
 from app.export.files import FrameSink, GifSink, Mp4Sink, atomic_output
-from app.export.options import ExportError
+from app.export.options import ExportError, gif_frame_limit
 from app.export.qt import image_to_rgb
 
 RECORD_FPS = {"mp4": 25, "gif": 10}  # GIFs store whole frames: fewer of them
@@ -36,6 +36,7 @@ class ScreenRecorder(QObject):
     """Grabs `widget` at the recording's frame rate (at most) while recording."""
 
     finished = Signal(str, bool)  # message, ok
+    full = Signal(str)  # a GIF reached its frame limit: why recording has to stop
 
     def __init__(self, widget: QWidget, path: Path) -> None:
         super().__init__()
@@ -46,6 +47,8 @@ class ScreenRecorder(QObject):
         self.dropped = 0
         size = widget.size()  # fixed for the whole recording; H.264 needs even sides
         self.size = (max(size.width() // 2 * 2, 64), max(size.height() // 2 * 2, 64))
+        self.frame_limit = gif_frame_limit(self.size) if path.suffix.lower() == ".gif" else None
+        self._full = False
         self._queue: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue(
             maxsize=QUEUE_FRAMES
         )
@@ -59,7 +62,16 @@ class ScreenRecorder(QObject):
     def capture(self, step: int | None = None) -> None:
         """Call after each drawn frame; keeps to the recording's frame rate."""
         now = time.perf_counter()
-        if now - self._last_grab < 1.0 / self.fps:
+        if self._full or now - self._last_grab < 1.0 / self.fps:
+            return
+        if self.frame_limit is not None and (now - self._started) * self.fps >= self.frame_limit:
+            self._full = True  # the file plays in real time: its frames are time x fps
+            width, height = self.size
+            self.full.emit(
+                f"Recording stopped: a GIF of {width}x{height} holds at most "
+                f"{self.frame_limit:,} frames ({self.frame_limit / self.fps:.0f} s); "
+                "record an MP4 for longer"
+            )
             return
         self._last_grab = now
         image = self.widget.grab().toImage()

@@ -1,0 +1,113 @@
+"""Autosave: the session is saved every few minutes, and offered back after a crash.
+
+A lecture's half hour of training must survive a power cut or a killed process. Every
+AUTOSAVE_SECONDS, if training moved on since the last save, the training process writes the
+whole session (weights, optimizer state, history, timeline; ~10 ms) to a file named after the
+window's process. A clean close deletes it, so a file whose process is gone is a crash's
+leftover: the next start offers it back, newest first, and deletes it either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QStandardPaths, QTimer
+
+from app.pids import is_running
+from models.session_file import SUFFIX
+
+AUTOSAVE_SECONDS = 180
+_NAME = re.compile(rf"autosave-(\d+){re.escape(SUFFIX)}")
+
+
+def autosave_folder() -> Path:
+    """The per-user data folder (under XDG_DATA_HOME on Linux)."""
+    location = QStandardPaths.StandardLocation.AppLocalDataLocation
+    folder = Path(QStandardPaths.writableLocation(location) or Path.home() / ".ganscope")
+    return folder
+
+
+def autosave_path(folder: Path | None = None, pid: int | None = None) -> Path:
+    folder = autosave_folder() if folder is None else folder
+    return folder / f"autosave-{os.getpid() if pid is None else pid}{SUFFIX}"
+
+
+def crashed_sessions(folder: Path | None = None) -> list[Path]:
+    """Autosaves whose window is no longer running, newest first."""
+    folder = autosave_folder() if folder is None else folder
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        match = _NAME.fullmatch(name)
+        if (
+            match
+            and int(match.group(1)) != os.getpid()
+            and not is_running(int(match.group(1)), unknown=False)
+        ):
+            found.append(folder / name)
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def describe(path: Path) -> str:
+    """'saved 14:02 today' for the offer's text."""
+    saved = dt.datetime.fromtimestamp(path.stat().st_mtime)
+    day = "today" if saved.date() == dt.date.today() else saved.strftime("%d %b %Y")
+    return f"saved {saved:%H:%M} {day}"
+
+
+def forget(paths: list[Path]) -> None:
+    """Delete crashed sessions the user chose not to restore."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+class Autosaver(QObject):
+    """Asks for a session save every AUTOSAVE_SECONDS while there is something new to keep.
+
+    `save(path)` sends the request (the training process writes the file); `progress()`
+    says how far training is, so an idle window does not rewrite the same session."""
+
+    def __init__(
+        self,
+        save: Callable[[Path], None],
+        progress: Callable[[], object],
+        folder: Path | None = None,
+        seconds: float = AUTOSAVE_SECONDS,
+    ) -> None:
+        super().__init__()
+        self.path = autosave_path(folder)
+        self._save, self._progress = save, progress
+        self._saved_at: object = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(int(seconds * 1000))
+        self._timer.timeout.connect(self.save_now)
+        self._timer.start()
+
+    def save_now(self) -> None:
+        progress = self._progress()
+        if progress is None or progress == self._saved_at:
+            return
+        self._saved_at = progress
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._save(self.path)
+
+    def adopt(self, crashed: Path) -> None:
+        """Take a crashed window's autosave as this window's own (then open it): it is kept,
+        and overwritten by later autosaves, until this window closes cleanly."""
+        os.replace(crashed, self.path)
+
+    def discard(self) -> None:
+        """A clean close: nothing to recover."""
+        self._timer.stop()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
