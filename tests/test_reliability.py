@@ -79,7 +79,7 @@ def test_a_network_too_big_to_train_live_is_refused_naming_the_limit(
 def test_a_scene_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
     """Was: 'not valid TOML (Invalid statement (at line 1, column 1))'."""
     path = tmp_path / "bom.toml"
-    path.write_bytes(b'\xef\xbb\xbfschema_version = 1\n[training]\nlr_d = 2e-3\n')
+    path.write_bytes(b"\xef\xbb\xbfschema_version = 1\n[training]\nlr_d = 2e-3\n")
     assert load_scene_file(path).config.training.lr_d == 2e-3
 
 
