@@ -4,7 +4,8 @@ Measures frames drawn per second, training iterations per second while drawing, 
 headless training of the same scene in the same process (one torch thread, as the worker
 uses; in slices alternating with the GUI's), the time from a control change to the first
 drawn snapshot that reflects it, and the steady-state frames/s of a 1280x720 MP4 export of
-the default scene.
+the default scene. `--soak` instead keeps the window playing for minutes and samples speed
+and memory of both processes, to show that nothing leaks.
 """
 
 from __future__ import annotations
@@ -108,6 +109,53 @@ def gui_probe(seconds: float = 5.0) -> dict[str, Any]:
         "gui_train_vs_headless": round(rate / headless_rate, 3),
         "control_latency_ms": round(statistics.median(latencies), 1),
     }
+
+
+def soak_probe(seconds: float, samples: int = 10) -> dict[str, Any]:
+    """The real window playing the default scene, all views on, for `seconds`: training
+    iterations/s and the resident memory (MB) of the window's process and the training process,
+    each sampled `samples` times. Growth is counted from the first sample, after a warm-up
+    (allocator pools and caches fill once; a leak keeps growing), as percent of that sample."""
+    import psutil
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(resolve(SCENE))
+    window.show()
+    for name in LAYERS:
+        if name not in ("magnitude", "normalised"):
+            window.layer_boxes[name].setChecked(True)
+    _spin(app, 10.0, until=lambda: window._latest is not None)
+    gui, child = psutil.Process(), psutil.Process(window.worker.process_id)
+    window.worker.play()
+    _spin(app, min(30.0, seconds / samples))  # warm-up, not counted
+    rates, gui_mb, child_mb = [], [], []
+    step, start = window._latest.step, time.perf_counter()
+    for _ in range(samples):
+        _spin(app, seconds / samples)
+        now = time.perf_counter()
+        rates.append(round((window._latest.step - step) / (now - start), 1))
+        step, start = window._latest.step, now
+        gui_mb.append(round(gui.memory_info().rss / 2**20, 1))
+        child_mb.append(round(child.memory_info().rss / 2**20, 1))
+    window.close()
+    return {
+        "soak_seconds": seconds,
+        "soak_steps_per_s": rates,
+        "soak_rss_gui_mb": gui_mb,
+        "soak_rss_training_mb": child_mb,
+        "soak_rss_gui_growth_pct": _growth(gui_mb),
+        "soak_rss_training_growth_pct": _growth(child_mb),
+        "soak_speed_change_pct": _growth(rates),
+    }
+
+
+def _growth(series: list[float]) -> float:
+    return round(100 * (series[-1] - series[0]) / series[0], 1)
 
 
 def export_probe(frames: int = 60) -> dict[str, Any]:

@@ -427,10 +427,25 @@ def cmd_knobs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from app.bench import run_bench
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 10 <= seconds <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds from 10 to 86400")
+    return seconds
 
-    report = run_bench(quick=args.quick, gui=not args.no_gui)
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    if args.soak is not None:
+        from app.bench_gui import soak_probe  # imports Qt, so only when asked
+
+        report = soak_probe(args.soak)
+    else:
+        from app.bench import run_bench
+
+        report = run_bench(quick=args.quick, gui=not args.no_gui)
     if args.json:
         print(json.dumps(report))
     else:
@@ -447,6 +462,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
         presenter=getattr(args, "presenter", False),
         play=getattr(args, "play", False),
         compare=getattr(args, "compare", None),
+        slow=getattr(args, "slow", False),
     )
 
 
@@ -460,6 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
     opener.add_argument("scene")
     opener.add_argument("--presenter", action="store_true", help="start in presenter mode")
     opener.add_argument("--play", action="store_true", help="start training at once")
+    opener.add_argument(
+        "--slow", action="store_true", help="start in slow motion, update by update"
+    )
     opener.add_argument(
         "--compare",
         choices=("fix", "seeds"),
@@ -571,6 +590,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--quick", action="store_true", help="a shorter run (less precise)")
     bench.add_argument("--no-gui", action="store_true", help="engine only (no Qt import)")
+    bench.add_argument(
+        "--soak",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="only the soak: the window playing for SECONDS (600 for the 10-minute soak), "
+        "sampling steps/s and the memory of both processes",
+    )
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -12,10 +12,11 @@ def run_gui(
     presenter: bool = False,
     play: bool = False,
     compare: str | None = None,
+    slow: bool = False,
 ) -> int:
     """The window on a scene; `presenter`: start in presenter mode; `play`: start training
     as soon as the engine is up (a lecture that opens on the moving picture); `compare`:
-    'fix' or 'seeds', start in compare mode."""
+    'fix' or 'seeds', start in compare mode; `slow`: start in slow motion."""
     from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -40,6 +41,8 @@ def run_gui(
         window.start_compare(compare)
     if play:
         window.worker.play()
+    elif slow:
+        window.slow_motion_when_ready()
     if problem:
         window.show_message(f"Could not open {scene_name}; showing {DEFAULT_SCENE}.", error=True)
         QMessageBox.warning(window, "Scene not loaded", problem)

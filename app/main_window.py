@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
+    QDoubleSpinBox,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -52,6 +53,7 @@ from app.export.controller import ExportController
 from app.help import HelpOverlay
 from app.key import DataKey
 from app.scene_browser import SceneBrowser
+from app.slow_motion import SECONDS_PER_UPDATE, SlowMotion
 from app.stage import Stage
 from app.timeline_bar import TimelineBar
 from app.views import DEFAULT_LAYERS, LAYER_HELP, LAYERS, DiracLine, PhasePortrait, SampleView
@@ -83,6 +85,7 @@ LECTURE_KNOBS = ("training.loss", "training.lr_g", "training.lr_d", "regularizat
 # keys a number field has no use for: they reach the window's shortcuts even while one has
 # focus (Qt offers keys to a focused text field first, and a line edit claims Ctrl+E)
 PASS_THROUGH = {Qt.Key.Key_Space, Qt.Key.Key_R, Qt.Key.Key_S, Qt.Key.Key_P, Qt.Key.Key_F1}
+PASS_THROUGH |= {Qt.Key.Key_D, Qt.Key.Key_G, Qt.Key.Key_I, Qt.Key.Key_M}
 PASS_THROUGH |= {Qt.Key.Key_F11, Qt.Key.Key_Question, Qt.Key.Key_Escape}
 PASS_THROUGH_CTRL = {Qt.Key.Key_E, Qt.Key.Key_R, Qt.Key.Key_O, Qt.Key.Key_S}
 
@@ -169,6 +172,13 @@ class MainWindow(QMainWindow):
         self.worker.training_failed.connect(self._on_training_failed)
         self.worker.timeline_changed.connect(self.timeline.set_steps)
         self.worker.session_saved.connect(self._on_session_saved)
+        self.slow = SlowMotion(self.worker.step_phase, lambda: self._latest, lambda: self.config)
+        self.worker.phase_done.connect(self.slow.on_phase)
+        self.slow.picture.connect(self._show_picture)
+        self.slow.batch.connect(self.sample_view.show_batch)
+        self.slow.narration.connect(self._narrate)
+        self.slow.iteration_done.connect(self._on_snapshot)
+        self.slow.finished.connect(lambda: self.slow_action.setChecked(False))
         self.autosaver = Autosaver(
             lambda path: self.worker.save_session(path, self.scene.name), self._progress
         )
@@ -193,6 +203,16 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
+        self.narration = QLabel()
+        self.narration.setWordWrap(True)
+        self.narration.setObjectName("narration")
+        self.narration.setToolTip("What the phase just shown did (slow motion)")
+        self.narration.setStyleSheet(
+            "QLabel#narration { background: #f4f1e8; border-left: 4px solid #555555;"
+            " padding: 4px 8px; font-weight: 600; }"
+        )
+        self.narration.hide()
+        column.addWidget(self.narration)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.stage)
         self.pages.addWidget(self._build_compare_page())
@@ -307,6 +327,22 @@ class MainWindow(QMainWindow):
         self.play_action = action("Play", "Play / pause training (Space)", self.worker_toggle)
         self.play_action.setIcon(self._play_icon)
         self.step_action = action("Step", "Train one iteration (S)", self.step_once)
+        self.step_d_action = action(
+            "Step D", "Show one D update in slow motion (D)", lambda: self.slow_step("d_update")
+        )
+        self.step_g_action = action(
+            "Step G", "Show one G update in slow motion (G)", lambda: self.slow_step("g_update")
+        )
+        self.step_iteration_action = action(
+            "Step iteration",
+            "Show one whole iteration, every D and G update, in slow motion (I)",
+            lambda: self.slow_step("iteration"),
+        )
+        self.slow_action = action(
+            "Slow motion", "Play in slow motion, update by update (M)", lambda: None
+        )
+        self.slow_action.setCheckable(True)
+        self.slow_action.toggled.connect(self.set_slow_motion)
         self.reset_action = action(
             "Reset", "Back to step 0 with the current settings (R)", self.reset
         )
@@ -382,6 +418,18 @@ class MainWindow(QMainWindow):
         self.seed.valueChanged.connect(lambda v: self.worker.apply({"training.seed": v}))
         bar.addWidget(self.seed)
         bar.addSeparator()
+        for made in (self.step_d_action, self.step_g_action, self.slow_action):
+            bar.addAction(made)
+        self.slow_seconds = QDoubleSpinBox()
+        self.slow_seconds.setRange(0.2, 5.0)
+        self.slow_seconds.setSingleStep(0.1)
+        self.slow_seconds.setDecimals(1)
+        self.slow_seconds.setValue(SECONDS_PER_UPDATE)
+        self.slow_seconds.setSuffix(" s")
+        self.slow_seconds.setToolTip("How long slow motion takes over each D or G update")
+        self.slow_seconds.valueChanged.connect(lambda v: setattr(self.slow, "seconds", v))
+        bar.addWidget(self.slow_seconds)
+        bar.addSeparator()
         for made in (
             self.compare_fix_action,
             self.export.record_action,
@@ -404,6 +452,17 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export.record_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        training_menu = menus.addMenu("&Training")
+        for made in (
+            self.play_action,
+            self.step_action,
+            self.reset_action,
+            self.step_d_action,
+            self.step_g_action,
+            self.step_iteration_action,
+            self.slow_action,
+        ):
+            training_menu.addAction(made)
         compare_menu = menus.addMenu("&Compare")
         for made in (
             self.compare_fix_action,
@@ -441,6 +500,10 @@ class MainWindow(QMainWindow):
             "?": lambda: self.help.toggle(),
             "P": lambda: self.presenter_action.toggle(),
             "Escape": self._escape,
+            "D": lambda: self.slow_step("d_update"),
+            "G": lambda: self.slow_step("g_update"),
+            "I": lambda: self.slow_step("iteration"),
+            "M": lambda: self.slow_action.toggle(),
         }
         for number in range(1, 10):
             bindings[str(number)] = lambda n=number: self.load_scene_number(n)
@@ -459,7 +522,54 @@ class MainWindow(QMainWindow):
         if self.worker.failed is not None:
             self.show_message("Training has stopped: press Reset to start it again.", error=True)
             return
+        self._end_slow_motion()
         self.worker.toggle()
+
+    def slow_step(self, until: str) -> None:
+        """Step D / Step G / Step iteration: the next update, animated (one run only)."""
+        if self.comparing:
+            self.show_message("Slow motion shows one run: leave compare mode first.", error=True)
+            return
+        if self.worker.failed is not None or self._latest is None:
+            return
+        self._ever_played = True
+        self.sample_view.overlay.say("")
+        self.slow.step(until)
+
+    def set_slow_motion(self, on: bool) -> None:
+        if on and (self.comparing or self.worker.failed is not None or self._latest is None):
+            self.slow_action.setChecked(False)
+            return
+        if on:
+            self._ever_played = True
+            self.sample_view.overlay.say("")
+        self.slow.set_playing(on)
+
+    def slow_motion_when_ready(self) -> None:
+        """Start slow-motion play as soon as the first snapshot is drawn (`open --slow`)."""
+
+        def start(_snap: Snapshot) -> None:
+            self.worker.snapshot_ready.disconnect(start)
+            self.slow_action.setChecked(True)
+
+        if self._latest is not None:
+            self.slow_action.setChecked(True)
+        else:
+            self.worker.snapshot_ready.connect(start)
+
+    def _end_slow_motion(self) -> None:
+        """Normal play, reset or a new run: slow motion lets go and its line goes."""
+        self.slow.stop()
+        self.slow_action.setChecked(False)
+        self.narration.hide()
+
+    def _narrate(self, text: str) -> None:
+        self.narration.setText(text)
+        self.narration.show()
+
+    def _show_picture(self, snap: Snapshot) -> None:
+        """A slow-motion in-between: drawn by the next frame like any snapshot."""
+        self._latest = snap
 
     def step_once(self) -> None:
         self.worker.step_once(1)
@@ -722,6 +832,8 @@ class MainWindow(QMainWindow):
     def _on_playing(self, playing: bool) -> None:
         self._playing = playing
         if playing:
+            self._end_slow_motion()
+        if playing:
             self._ever_played = True
             self.sample_view.overlay.say("")
         self.play_action.setText("Pause" if playing else "Play")
@@ -729,6 +841,7 @@ class MainWindow(QMainWindow):
 
     def _on_run_started(self, event: RunStarted) -> None:
         """Training started a run: everything drawn before belongs to the old one."""
+        self._end_slow_motion()
         if event.reason == "load" and self._pending_scene is not None:
             self.scene, self._pending_scene = self._pending_scene, None
         if event.labels:

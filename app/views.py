@@ -143,7 +143,11 @@ class SampleView(pg.PlotWidget):
         self.modes = pg.ScatterPlotItem(
             size=16, symbol="o", pen=pg.mkPen(0, 0, 0, 150, width=1.5), brush=None
         )
-        for item in (self.manifold, self.trails, self.arrows, self.modes, self.real, self.fake):
+        # slow motion: the batch the current phase drew, ringed in its colour
+        self.batch = pg.ScatterPlotItem(size=POINT_SIZE * 2, symbol="o", brush=None)
+        for item in (
+            self.manifold, self.trails, self.arrows, self.modes, self.real, self.fake, self.batch
+        ):  # fmt: skip
             plot.addItem(item)
         cache_static_items(self)
         self.overlay = Overlay(self)
@@ -168,9 +172,19 @@ class SampleView(pg.PlotWidget):
         if framed is not None:  # an aspect-locked view keeps its old range on a resize
             self._frame(framed)
 
+    def show_batch(self, points: np.ndarray | None, real: bool = True) -> None:
+        """Ring the samples a slow-motion phase drew (None: no ring)."""
+        if points is None:
+            self.batch.setData([])
+            return
+        colour = colours.REAL if real else colours.FAKE_DARK
+        self.batch.setPen(pg.mkPen(colour, width=2 if self.presenter else 1.2))
+        self.batch.setData(pos=points)
+
     def set_presenter(self, on: bool) -> None:
         self.presenter = on
         scale = 1.8 if on else 1.0
+        self.batch.setSize(POINT_SIZE * 2 * scale)
         self.real.setSize(POINT_SIZE * scale)
         self.fake.setSize(POINT_SIZE * scale)
         self.modes.setSize(16 * scale)

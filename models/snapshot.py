@@ -91,6 +91,40 @@ class Snapshot:
         )
 
 
+def between(before: Snapshot, after: Snapshot, t: float) -> Snapshot:
+    """The picture a fraction `t` (0..1) of the way from `before` to `after`: samples, arrows,
+    surface and manifold blended linearly, so slow motion can glide from one to the other.
+    The fake samples come from a fixed latent batch, so sample i of both is the same point
+    moving. Anything that cannot blend (a change of shape) shows `after`."""
+    if t >= 1.0 or before.fake.shape != after.fake.shape or before.bounds != after.bounds:
+        return after
+
+    def mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.shape != b.shape:
+            return b
+        blended = (a + (b - a) * np.float32(t)).astype(np.float32)
+        blended.flags.writeable = False
+        return blended
+
+    dirac = after.dirac
+    if before.dirac is not None and after.dirac is not None:
+        dirac = replace(
+            after.dirac,
+            theta=before.dirac.theta + (after.dirac.theta - before.dirac.theta) * t,
+            psi=before.dirac.psi + (after.dirac.psi - before.dirac.psi) * t,
+        )
+    return replace(
+        after,
+        metrics=frozen_metrics(after.metrics),  # a new object: views redraw the fields
+        fake=mix(before.fake, after.fake),
+        surface=mix(before.surface, after.surface),
+        field=mix(before.field, after.field),
+        field_magnitude=mix(before.field_magnitude, after.field_magnitude),
+        manifold=mix(before.manifold, after.manifold),
+        dirac=dirac,
+    )
+
+
 @dataclass(frozen=True)
 class Frame:
     """An in-between snapshot's new parts (0.3 ms to take, a few KB to send): the samples

@@ -83,6 +83,22 @@ def test_stacked_runs_are_the_separate_runs_bit_for_bit(small: Small, mix: str) 
         assert alone.snapshot().metrics["d_loss"] == stacked.snapshot().metrics["d_loss"]
 
 
+def test_a_layer_shape_first_met_without_gradients_stacks(
+    small: Small, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With d_steps > 1, D's first fake batch is made under no_grad: the one-off check of a
+    new layer shape must still run (it crashed calibrate on WGAN-GP's d_steps = 5)."""
+    from models.engine import batched as batched_module
+
+    monkeypatch.setattr(batched_module, "_EXACT", {})
+    configs = [small(training={"d_steps": 5, "seed": s, "batch": 48}) for s in range(2)]
+    stacked = BatchedTrainer(configs)
+    stacked.step(2)
+    alone = Trainer(configs[1])
+    alone.step(2)
+    assert same(alone, stacked.trainers[1])
+
+
 def test_logged_histories_match_seed_by_seed(small: Small) -> None:
     configs = [small(training={"seed": s}) for s in range(3)]
     alone = [train(Trainer(c), 60, 20) for c in configs]

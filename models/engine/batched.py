@@ -108,29 +108,37 @@ def batching_is_exact(
     (With 'no', that layer goes run by run: a little slower, still exact.)"""
     key = (rows, inputs, outputs, dtype, str(device), torch.get_num_threads())
     if key not in _EXACT:
-        generator = torch.Generator().manual_seed(0)
-
-        def draw(*shape: int) -> torch.Tensor:
-            return torch.randn(*shape, generator=generator).to(device, dtype)
-
-        x, w, b, up = (
-            draw(2, rows, inputs),
-            draw(2, outputs, inputs),
-            draw(2, outputs),
-            draw(2, rows, outputs),
-        )
-        xb, wb = x.clone().requires_grad_(True), w.clone().requires_grad_(True)
-        batched = torch.baddbmm(b[:, None, :], xb, wb.transpose(1, 2))
-        (batched * up).sum().backward()
-        exact = True
-        for k in range(2):
-            xs, ws = x[k].clone().requires_grad_(True), w[k].clone().requires_grad_(True)
-            single = F.linear(xs, ws, b[k])
-            (single * up[k]).sum().backward()
-            exact = exact and torch.equal(single, batched[k].detach())
-            exact = exact and torch.equal(ws.grad, wb.grad[k]) and torch.equal(xs.grad, xb.grad[k])
-        _EXACT[key] = exact
+        with torch.enable_grad():  # a shape first met under no_grad (D's fake batch) too
+            _EXACT[key] = _same_bits(rows, inputs, outputs, dtype, device)
     return _EXACT[key]
+
+
+def _same_bits(
+    rows: int, inputs: int, outputs: int, dtype: torch.dtype, device: torch.device
+) -> bool:
+    """One check of `batching_is_exact`, on random data of the shape."""
+    generator = torch.Generator().manual_seed(0)
+
+    def draw(*shape: int) -> torch.Tensor:
+        return torch.randn(*shape, generator=generator).to(device, dtype)
+
+    x, w, b, up = (
+        draw(2, rows, inputs),
+        draw(2, outputs, inputs),
+        draw(2, outputs),
+        draw(2, rows, outputs),
+    )
+    xb, wb = x.clone().requires_grad_(True), w.clone().requires_grad_(True)
+    batched = torch.baddbmm(b[:, None, :], xb, wb.transpose(1, 2))
+    (batched * up).sum().backward()
+    exact = True
+    for k in range(2):
+        xs, ws = x[k].clone().requires_grad_(True), w[k].clone().requires_grad_(True)
+        single = F.linear(xs, ws, b[k])
+        (single * up[k]).sum().backward()
+        exact = exact and torch.equal(single, batched[k].detach())
+        exact = exact and torch.equal(ws.grad, wb.grad[k]) and torch.equal(xs.grad, xb.grad[k])
+    return exact
 
 
 def _stack(
