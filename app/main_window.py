@@ -52,6 +52,7 @@ from app.controls import ControlPanel, panel_knobs
 from app.export.controller import ExportController
 from app.help import HelpOverlay
 from app.key import DataKey
+from app.overview import ModelOverview
 from app.scene_browser import SceneBrowser
 from app.slow_motion import SECONDS_PER_UPDATE, SlowMotion
 from app.stage import Stage
@@ -66,6 +67,7 @@ from models.snapshot import Snapshot
 from models.targets import view_bounds
 from scenes.loader import Scene, changed_keys, library, load_scene_file, portable_config
 
+OVERVIEW_MIN_SCREEN_HEIGHT = 1000
 FRAME_MS = 16  # redraw check at ~60 Hz; draws only when a new snapshot arrived
 CHART_EVERY = 12  # charts redraw every 12th frame at most (~5 Hz; metrics arrive at 8 Hz)
 SPEEDS = {
@@ -85,7 +87,7 @@ LECTURE_KNOBS = ("training.loss", "training.lr_g", "training.lr_d", "regularizat
 # keys a number field has no use for: they reach the window's shortcuts even while one has
 # focus (Qt offers keys to a focused text field first, and a line edit claims Ctrl+E)
 PASS_THROUGH = {Qt.Key.Key_Space, Qt.Key.Key_R, Qt.Key.Key_S, Qt.Key.Key_P, Qt.Key.Key_F1}
-PASS_THROUGH |= {Qt.Key.Key_D, Qt.Key.Key_G, Qt.Key.Key_I, Qt.Key.Key_M}
+PASS_THROUGH |= {Qt.Key.Key_D, Qt.Key.Key_G, Qt.Key.Key_I, Qt.Key.Key_M, Qt.Key.Key_O}
 PASS_THROUGH |= {Qt.Key.Key_F11, Qt.Key.Key_Question, Qt.Key.Key_Escape}
 PASS_THROUGH_CTRL = {Qt.Key.Key_E, Qt.Key.Key_R, Qt.Key.Key_O, Qt.Key.Key_S}
 
@@ -137,6 +139,7 @@ class MainWindow(QMainWindow):
         self.key = DataKey()
         self.stage = Stage(self.sample_view, self.key, self.charts)
         self.timeline = TimelineBar()
+        self.overview = ModelOverview()
         self.compare_grid = CompareGrid()
         self.compare_charts = CompareCharts()
         self.compare_legend = QLabel()
@@ -179,6 +182,7 @@ class MainWindow(QMainWindow):
         self.slow.narration.connect(self._narrate)
         self.slow.iteration_done.connect(self._on_snapshot)
         self.slow.finished.connect(lambda: self.slow_action.setChecked(False))
+        self.slow.player.connect(self.overview.set_active)
         self.autosaver = Autosaver(
             lambda path: self.worker.save_session(path, self.scene.name), self._progress
         )
@@ -253,6 +257,12 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.scenes_dock, self.controls_dock], [250, 310], Qt.Orientation.Horizontal
         )
+        self.overview_dock = QDockWidget("Model overview", self)
+        self.overview_dock.setObjectName("overview")
+        self.overview_dock.setWidget(self.overview)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.overview_dock)
+        self.overview.focus_requested.connect(self._focus_layer)
+        self.overview_dock.visibilityChanged.connect(self._overview_shown)
 
     def _build_compare_page(self) -> QWidget:
         page = QWidget()
@@ -299,6 +309,9 @@ class MainWindow(QMainWindow):
             frame = self.frameGeometry()
             frame.moveCenter(available.center())
             self.move(frame.topLeft())
+            # the diagram takes height from the data view: on by default only where there is
+            # height to spare (1080p and up); View > Model overview shows it anywhere
+            self.overview_dock.setVisible(available.height() >= OVERVIEW_MIN_SCREEN_HEIGHT)
             if available.width() < SIDE_BY_SIDE_DOCKS:
                 # a projector's 1280x720: one dock column (scenes and controls as tabs), so
                 # the data view keeps most of the width
@@ -475,6 +488,10 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.presenter_action)
         view_menu.addAction(self.scenes_dock.toggleViewAction())
         view_menu.addAction(self.controls_dock.toggleViewAction())
+        overview_toggle = self.overview_dock.toggleViewAction()
+        overview_toggle.setShortcut(QKeySequence("O"))
+        overview_toggle.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        view_menu.addAction(overview_toggle)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.help_action)
 
@@ -562,6 +579,18 @@ class MainWindow(QMainWindow):
         self.slow.stop()
         self.slow_action.setChecked(False)
         self.narration.hide()
+
+    def _overview_shown(self, visible: bool) -> None:
+        """Drawn only while visible: catch up with the picture on show."""
+        if visible and self._drawn is not None:
+            self.overview.show_snapshot(self._drawn)
+
+    def _focus_layer(self, layer: str) -> None:
+        """A click on the model overview: show that part in the data view."""
+        if self.config.is_dirac:
+            return
+        self.layer_boxes[layer].setChecked(True)
+        self.show_message(f"Showing in the data view: {LAYERS[layer]}")
 
     def _narrate(self, text: str) -> None:
         self.narration.setText(text)
@@ -759,6 +788,7 @@ class MainWindow(QMainWindow):
         QApplication.setFont(font)
         for view in (self.sample_view, self.phase_view, self.dirac_line, self.charts):
             view.set_presenter(on)
+        self.overview.set_presenter(on)
         self.compare_grid.set_presenter(on)
         self.compare_charts.set_presenter(on)
         self.key.set_presenter(on)
@@ -818,6 +848,7 @@ class MainWindow(QMainWindow):
             self._show_variant_controls(self.variant_choice.currentIndex())
             return
         self.config = result.config
+        self.overview.set_config(result.config)
         self.controls.set_config(result.config)
         self._sync_seed(result.config)
         if not result.ok:
@@ -924,6 +955,7 @@ class MainWindow(QMainWindow):
         self.controls.set_config(config)
         self._sync_seed(config)
         self.browser.show_story(config)
+        self.overview.set_config(config)
         if config.is_dirac:
             self.stage.set_views(self.phase_view, self.dirac_line)
         else:
@@ -979,6 +1011,8 @@ class MainWindow(QMainWindow):
                 self.dirac_line.show_snapshot(snap)
             else:
                 self.sample_view.show_snapshot(snap)
+            if self.overview.isVisible():
+                self.overview.show_snapshot(snap)
             self._draw_times.append(time.perf_counter())
             self._drawn_count += 1
             self.export.capture(snap.step)

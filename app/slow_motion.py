@@ -51,6 +51,7 @@ class SlowMotion(QObject):
     narration = Signal(str)
     finished = Signal()
     iteration_done = Signal(object)
+    player = Signal(object)  # "D", "G", "both" while an update is shown; None when idle
 
     def __init__(
         self,
@@ -102,6 +103,7 @@ class SlowMotion(QObject):
         self._until, self._waiting, self._event = None, False, None
         self._timer.stop()
         self.batch.emit(None, True)
+        self.player.emit(None)
 
     def _ask(self) -> None:
         self._waiting = True
@@ -115,6 +117,7 @@ class SlowMotion(QObject):
             return  # asked for by someone else (a test, the command line): nothing to animate
         self._waiting = False
         self._event = event
+        self.player.emit(event.player)
         self.narration.emit(
             narrate(event.kind, event.index, event.count, event.loss, self._config())
         )
@@ -153,6 +156,7 @@ class SlowMotion(QObject):
         if complete and not self.playing:
             self._until = None
             self.batch.emit(None, True)
+            self.player.emit(None)
             self.finished.emit()
             return
         self._ask()

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from app.main_window import MainWindow
 from models.engine import Trainer
@@ -120,3 +121,31 @@ def test_between_blends_and_ends_on_the_after_picture() -> None:
     half = between(before, after, 0.5)
     np.testing.assert_allclose(half.fake, (before.fake + after.fake) / 2, atol=1e-6)
     assert between(before, after, 1.0) is after and half.step == after.step
+
+
+def test_model_overview_follows_the_snapshot_and_the_config(qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
+    from app.overview import Layout, architecture
+    from models.narration import judge
+
+    win = open_window()
+    win.overview_dock.show()
+    overview = win.overview
+    qtbot.waitUntil(lambda: overview.snapshot is not None, timeout=10000)
+    assert overview.snapshot.metrics["d_real"] == win._drawn.metrics["d_real"]
+    assert architecture(overview.config, "D") == "3 × 64 relu"
+    win.worker.apply({"training.loss": "wgan-gp", "discriminator.width": 32})
+    qtbot.waitUntil(lambda: overview.config.training.loss == "wgan-gp", timeout=20000)
+    assert judge(overview.config) == "the critic"
+    assert architecture(overview.config, "D") == "3 × 32 relu"
+    assert "(‖∇D(x̂)‖ − 1)²" in overview.toolTip()
+    # a click on the discriminator shows D's verdict in the data view
+    win.layer_boxes["surface"].setChecked(False)
+    layout = Layout.for_size(overview.width(), overview.height())
+    qtbot.mouseClick(overview, Qt.MouseButton.LeftButton, pos=layout.boxes["D"].center().toPoint())
+    assert win.layer_boxes["surface"].isChecked()
+    # slow motion lights up the update it shows
+    lit: list[object] = []
+    win.slow.player.connect(lit.append)
+    with qtbot.waitSignal(win.slow.finished, timeout=20000):
+        win.slow_step("g_update")
+    assert "G" in lit and lit[-1] is None
