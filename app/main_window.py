@@ -213,9 +213,12 @@ class MainWindow(QMainWindow):
         self.narration.setToolTip("What the phase just shown did (slow motion)")
         self.narration.setStyleSheet(
             "QLabel#narration { background: #f4f1e8; border-left: 4px solid #555555;"
-            " padding: 4px 8px; font-weight: 600; }"
+            " padding: 4px 8px; }"
         )
         self.narration.hide()
+        bold = QFont(self._base_font)
+        bold.setBold(True)
+        self.narration.setFont(bold)
         column.addWidget(self.narration)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.stage)
@@ -786,6 +789,9 @@ class MainWindow(QMainWindow):
             self._normal_state = (self.saveState(), self.isFullScreen())
             font.setPointSizeF(self._base_font.pointSizeF() * PRESENTER_FONT)
         QApplication.setFont(font)
+        narration_font = QFont(font)  # (a styled label keeps its own font: set it too)
+        narration_font.setBold(True)
+        self.narration.setFont(narration_font)
         for view in (self.sample_view, self.phase_view, self.dirac_line, self.charts):
             view.set_presenter(on)
         self.overview.set_presenter(on)

@@ -51,7 +51,7 @@ def narrate(kind: str, index: int, count: int, loss: float | None, config: Train
     shown = "" if loss is None else f" = {loss:.3g}"
     lines = {
         "d_real": f"{d_head}: {d} looks at {t.batch} real samples (ringed in blue){noise}.",
-        "d_fake": f"{d_head}: and at {t.batch} samples G makes now (ringed in orange){noise}.",
+        "d_fake": f"{d_head}: {d} looks at {t.batch} of G's samples too (ringed in orange){noise}.",
         "d_loss": f"{d_head}: {d}'s loss {d_formula(config)}{shown}.",
         "d_step": f"{d_head}: {d} raises its score on real samples and lowers it on the "
         "generated ones: the background shifts.",
@@ -62,7 +62,7 @@ def narrate(kind: str, index: int, count: int, loss: float | None, config: Train
         "g_step": f"{g_head}: G moves its samples along the arrows, towards where {d} scores "
         "them as real: the dots glide.",
         "real": f"Both at once: {t.batch} real samples (ringed in blue){noise}.",
-        "fake": f"Both at once: and {t.batch} samples G makes now (ringed in orange).",
+        "fake": f"Both at once: {t.batch} of G's samples (ringed in orange).",
         "losses": "Both at once: each player's gradient is taken at the same point "
         f"(D: {d_formula(config)}; G: {g_formula(config)}).",
         "step": f"Both at once: {d} shifts its scores and G moves its samples, in the same "
