@@ -150,6 +150,9 @@ def soak_probe(seconds: float, samples: int = 10) -> dict[str, Any]:
         "soak_rss_training_mb": child_mb,
         "soak_rss_gui_growth_pct": _growth(gui_mb),
         "soak_rss_training_growth_pct": _growth(child_mb),
+        # the second half: after the timeline's checkpoints filled their budget (64 MB)
+        "soak_rss_gui_growth_second_half_pct": _growth(gui_mb[samples // 2 :]),
+        "soak_rss_training_growth_second_half_pct": _growth(child_mb[samples // 2 :]),
         "soak_speed_change_pct": _growth(rates),
     }
 

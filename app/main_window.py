@@ -15,6 +15,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -49,6 +50,7 @@ from app.compare import (
     variants_for,
 )
 from app.controls import ControlPanel, panel_knobs
+from app.draw_data import DataDrawer
 from app.export.controller import ExportController
 from app.help import HelpOverlay
 from app.key import DataKey
@@ -60,11 +62,11 @@ from app.timeline_bar import TimelineBar
 from app.views import DEFAULT_LAYERS, LAYER_HELP, LAYERS, DiracLine, PhasePortrait, SampleView
 from app.worker import TrainingWorker
 from models.atomic import write_atomic
-from models.config import ConfigError, TrainConfig
+from models.config import MAX_INLINE_POINTS, ConfigError, TrainConfig
 from models.messages import ChangeResult, RunStarted, SessionSaved
 from models.session_file import SUFFIX
 from models.snapshot import Snapshot
-from models.targets import view_bounds
+from models.targets import MAX_POINTS, read_points_csv, view_bounds
 from scenes.loader import Scene, changed_keys, library, load_scene_file, portable_config
 
 OVERVIEW_MIN_SCREEN_HEIGHT = 1000
@@ -88,6 +90,7 @@ LECTURE_KNOBS = ("training.loss", "training.lr_g", "training.lr_d", "regularizat
 # focus (Qt offers keys to a focused text field first, and a line edit claims Ctrl+E)
 PASS_THROUGH = {Qt.Key.Key_Space, Qt.Key.Key_R, Qt.Key.Key_S, Qt.Key.Key_P, Qt.Key.Key_F1}
 PASS_THROUGH |= {Qt.Key.Key_D, Qt.Key.Key_G, Qt.Key.Key_I, Qt.Key.Key_M, Qt.Key.Key_O}
+PASS_THROUGH |= {Qt.Key.Key_B}
 PASS_THROUGH |= {Qt.Key.Key_F11, Qt.Key.Key_Question, Qt.Key.Key_Escape}
 PASS_THROUGH_CTRL = {Qt.Key.Key_E, Qt.Key.Key_R, Qt.Key.Key_O, Qt.Key.Key_S}
 
@@ -140,6 +143,9 @@ class MainWindow(QMainWindow):
         self.stage = Stage(self.sample_view, self.key, self.charts)
         self.timeline = TimelineBar()
         self.overview = ModelOverview()
+        self.drawer = DataDrawer(self.sample_view)
+        self.drawer.finished.connect(lambda points: self.use_points(points, "your drawing"))
+        self.drawer.refused.connect(lambda text: self.show_message(text, error=True))
         self.compare_grid = CompareGrid()
         self.compare_charts = CompareCharts()
         self.compare_legend = QLabel()
@@ -162,6 +168,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status()
         self._build_shortcuts()
+        self.setAcceptDrops(True)
         self.help = HelpOverlay(self.centralWidget())
 
         self._pending_scene: Scene | None = scene  # asked for, not yet confirmed by training
@@ -410,6 +417,23 @@ class MainWindow(QMainWindow):
         self.single_action = action(
             "One run", "Leave compare mode: back to this scene alone", self.leave_compare
         )
+        self.draw_action = action(
+            "Draw data",
+            "Draw your own data on the plot: left button paints, right button (or Shift) "
+            "erases; press again to train on it (B)",
+            lambda: None,
+        )
+        self.draw_action.setCheckable(True)
+        self.draw_action.toggled.connect(self.set_drawing)
+        self.clear_drawing_action = action(
+            "Clear drawing", "Start the drawing again from an empty plot", self.drawer.clear
+        )
+        self.open_data_action = action(
+            "Open data…",
+            "Train on points from a CSV file (x,y per line) (Ctrl+D)",
+            self.open_data_dialog,
+            "Ctrl+D",
+        )
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Training")
@@ -464,6 +488,8 @@ class MainWindow(QMainWindow):
         for made in (self.open_session_action, self.save_session_action):
             file_menu.addAction(made)
         file_menu.addSeparator()
+        file_menu.addAction(self.open_data_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.export.export_action)
         file_menu.addAction(self.export.record_action)
         file_menu.addSeparator()
@@ -479,6 +505,9 @@ class MainWindow(QMainWindow):
             self.slow_action,
         ):
             training_menu.addAction(made)
+        data_menu = menus.addMenu("&Data")
+        for made in (self.draw_action, self.clear_drawing_action, self.open_data_action):
+            data_menu.addAction(made)
         compare_menu = menus.addMenu("&Compare")
         for made in (
             self.compare_fix_action,
@@ -524,6 +553,7 @@ class MainWindow(QMainWindow):
             "G": lambda: self.slow_step("g_update"),
             "I": lambda: self.slow_step("iteration"),
             "M": lambda: self.slow_action.toggle(),
+            "B": lambda: self.draw_action.toggle(),
         }
         for number in range(1, 10):
             bindings[str(number)] = lambda n=number: self.load_scene_number(n)
@@ -650,6 +680,86 @@ class MainWindow(QMainWindow):
             return False
         self.load_scene(scene)
         return True
+
+    # ------------------------------------------------------------------ your own data
+    def set_drawing(self, on: bool) -> None:
+        """Draw data on / off; off trains on the drawing (the data view's own square)."""
+        if on == self.drawer.drawing:
+            return
+        if on and (self.comparing or self.config.is_dirac):
+            self.show_message("Drawing works on one 2-D scene: not the Dirac-GAN or compare.")
+            self.draw_action.setChecked(False)
+            return
+        if on:
+            self.worker.pause()
+            self._end_slow_motion()
+            self.drawer.start()
+            self.sample_view.hide_data_while_drawing(True)
+            self.sample_view.overlay.say("")
+            self.show_message(
+                "Drawing: left button paints, right button or Shift erases. "
+                "Press Draw data (B) again to train on it."
+            )
+        else:
+            self.drawer.finish()
+            self.sample_view.hide_data_while_drawing(False)
+
+    def use_points(self, points: np.ndarray, source: str) -> None:
+        """Train on these points from now on, held inline so saves carry them."""
+        changes: dict[str, Any] = {
+            "target.kind": "points",
+            "target.file": "",
+            "target.points": np.round(points.astype(np.float64), 5).tolist(),
+        }
+        if source == "your drawing" and self._latest is not None:
+            changes["view.bounds"] = list(self._latest.bounds)  # where it was drawn
+        else:
+            changes["view.bounds"] = None  # frame the file's data
+        self.worker.apply(changes)
+        self.show_message(f"Training on {source}: {len(points):,} points")
+
+    def open_data_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open data", "", "Point files (*.csv *.txt);;All files (*)"
+        )
+        if path:
+            self.open_data_file(Path(path))
+
+    def open_data_file(self, path: Path) -> bool:
+        """Train on a CSV's points; on any problem say what and keep the current data."""
+        if self.comparing or self.config.is_dirac:
+            self.show_message("Data files work on one 2-D scene: not the Dirac-GAN or compare.")
+            return False
+        try:
+            points = read_points_csv(path).numpy()
+            if len(points) > MAX_INLINE_POINTS:
+                raise ConfigError(
+                    f"{len(points):,} points; the window trains on at most "
+                    f"{MAX_INLINE_POINTS:,} (a scene's target.file may hold up to {MAX_POINTS:,})"
+                )
+        except ConfigError as exc:
+            self.show_message(f"Could not use {path.name}; kept the current data.", error=True)
+            QMessageBox.warning(self, "Data not loaded", f"{path}:\n\n{exc}")
+            return False
+        self.use_points(points, path.name)
+        return True
+
+    def dragEnterEvent(self, event: Any) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:
+        """A file dropped on the window: points, a scene or a session, by its ending."""
+        for url in event.mimeData().urls():
+            path = Path(url.toLocalFile())
+            if path.suffix == ".toml":
+                self.open_scene_file(path)
+            elif path.suffix == SUFFIX:
+                self.open_session_file(path)
+            else:
+                self.open_data_file(path)
+            event.acceptProposedAction()
+            return
 
     def save_scene_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save scene", "scene.toml", "Scenes (*.toml)")
@@ -879,6 +989,10 @@ class MainWindow(QMainWindow):
     def _on_run_started(self, event: RunStarted) -> None:
         """Training started a run: everything drawn before belongs to the old one."""
         self._end_slow_motion()
+        if self.drawer.drawing:  # a new scene or a reset: the unfinished drawing is dropped
+            self.drawer.cancel()
+            self.sample_view.hide_data_while_drawing(False)
+            self.draw_action.setChecked(False)
         if event.reason == "load" and self._pending_scene is not None:
             self.scene, self._pending_scene = self._pending_scene, None
         if event.labels:

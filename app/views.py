@@ -172,6 +172,14 @@ class SampleView(pg.PlotWidget):
         if framed is not None:  # an aspect-locked view keeps its old range on a resize
             self._frame(framed)
 
+    def hide_data_while_drawing(self, hide: bool) -> None:
+        """The old data and its modes make way for the drawing (back as the layers say)."""
+        if hide:
+            self.real.hide()
+            self.modes.hide()
+        else:
+            self._apply_visibility()
+
     def show_batch(self, points: np.ndarray | None, real: bool = True) -> None:
         """Ring the samples a slow-motion phase drew (None: no ring)."""
         if points is None:

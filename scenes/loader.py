@@ -83,8 +83,11 @@ def resolve(name_or_file: str) -> Scene:
 
 def portable_config(config: TrainConfig, base_dir: Path | None) -> TrainConfig:
     """The config with its point-cloud file made absolute, so a copy of the scene saved in
-    another folder still finds its data."""
-    if config.target.kind != "points" or base_dir is None or Path(config.target.file).is_absolute():
+    another folder still finds its data. Inline points (drawn data) need nothing."""
+    target = config.target
+    if target.kind != "points" or not target.file or base_dir is None:
+        return config
+    if Path(target.file).is_absolute():
         return config
     return config.with_changes({"target.file": str((base_dir / config.target.file).resolve())})
 

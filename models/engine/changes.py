@@ -45,7 +45,10 @@ def label(key: str, value: Any) -> str:
     """'R1 gamma = 1': the knob's own name and a readable value."""
     knob = KNOB_BY_KEY.get(key)
     if knob is None:
-        return f"{key.split('.')[-1]} = {value}"
+        name = key.split(".")[-1]
+        if name == "points" and isinstance(value, list | tuple):  # drawn or loaded data
+            return f"data: {len(value):,} points"
+        return f"{name} = {value}"
     return f"{knob.label} = {knob.format_value(value)}"
 
 
