@@ -35,6 +35,7 @@ def run_gui(
     window = MainWindow(scene)
     window.show_fitted()
     window.offer_restore()
+    window.offer_tour()
     if presenter:
         window.presenter_action.setChecked(True)
     if compare:

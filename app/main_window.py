@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ from app.scene_browser import SceneBrowser
 from app.slow_motion import SECONDS_PER_UPDATE, SlowMotion
 from app.stage import Stage
 from app.timeline_bar import TimelineBar
+from app.tour import Stop, Tour
 from app.views import DEFAULT_LAYERS, LAYER_HELP, LAYERS, DiracLine, PhasePortrait, SampleView
 from app.worker import TrainingWorker
 from models.atomic import write_atomic
@@ -170,6 +172,9 @@ class MainWindow(QMainWindow):
         self._build_shortcuts()
         self.setAcceptDrops(True)
         self.help = HelpOverlay(self.centralWidget())
+        self.tour = Tour(self, self._tour_stops())
+        self._overview_was_visible = True
+        self.tour.ended.connect(self._tour_ended)
 
         self._pending_scene: Scene | None = scene  # asked for, not yet confirmed by training
         self.worker = TrainingWorker(scene.config, scene.base_dir)
@@ -399,6 +404,9 @@ class MainWindow(QMainWindow):
             "Help", "Keyboard shortcuts (F1 or ?)", lambda: self.help.toggle()
         )
         self.quit_action = action("Quit", "Close GANscope", self.close, "Ctrl+Q")
+        self.tour_action = action(
+            "Guided tour", "Each view and control in turn, in plain words", self.start_tour
+        )
         self.compare_fix_action = action(
             "Compare with its fix",
             "Train this scene and the scene that fixes it (or that it fixes) side by side",
@@ -437,6 +445,7 @@ class MainWindow(QMainWindow):
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Training")
+        self.toolbar = bar
         bar.setObjectName("training")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for made in (self.play_action, self.step_action, self.reset_action):
@@ -526,6 +535,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(overview_toggle)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.help_action)
+        help_menu.addAction(self.tour_action)
 
     def _build_status(self) -> None:
         status = self.statusBar()
@@ -1028,6 +1038,67 @@ class MainWindow(QMainWindow):
         if latest is None or latest.step == 0:
             return None
         return (self.scene.name, latest.step, latest.config_version)
+
+    # ------------------------------------------------------------------ the tour
+    def _tour_stops(self) -> list[Stop]:
+        def tool(made: QAction) -> Callable[[], QWidget | None]:
+            return lambda: self.toolbar.widgetForAction(made)
+
+        def raise_dock(dock: QDockWidget) -> Callable[[], None]:
+            return lambda: (dock.show(), dock.raise_())
+
+        return [
+            Stop("scenes", lambda: self.browser.tree, "Lessons",
+                 "Each lesson is a pair: a failure (✗) and the fix (✓) the literature names. "
+                 "Pick one, or press 1-9.", raise_dock(self.scenes_dock)),
+            Stop("story", lambda: self.browser.story, "The story",
+                 "What the scene sets up, what to watch for, and how to fix it, in a few "
+                 "sentences you can read aloud.", raise_dock(self.scenes_dock)),
+            Stop("data view", lambda: self.stage.main, "The data view",
+                 "Blue dots are the real data, orange dots what the generator makes now. The "
+                 "background is D's verdict; the arrows show where G's loss pushes a sample."),
+            Stop("key", lambda: self.key, "The key",
+                 "What every colour and mark means, in plain words; it follows the layers "
+                 "that are on and the loss."),
+            Stop("charts", lambda: self.charts, "The charts",
+                 "Modes covered, distance to the data, D's verdict and more, over training "
+                 "steps. Every change you make is a marker."),
+            Stop("play", tool(self.play_action), "Play, step, reset",
+                 "Space plays and pauses, S trains one iteration, R goes back to step 0."),
+            Stop("slow motion", tool(self.step_d_action), "Slow motion",
+                 "Step D and Step G show one update at a time, animated and narrated; Slow "
+                 "motion keeps going, update by update."),
+            Stop("controls", lambda: self.controls, "Controls",
+                 "Every setting of the run. Changes apply at once, between two iterations; "
+                 "hover one for what it does.", raise_dock(self.controls_dock)),
+            Stop("timeline", lambda: self.timeline, "Go back",
+                 "Drag back to an earlier step, change a control and play: a new branch. "
+                 "The charts keep the old one, faint."),
+            Stop("overview", lambda: self.overview, "Model overview",
+                 "The whole GAN as a diagram, live: noise, G, the samples, D, its "
+                 "predictions and both losses, with the two gradient paths (O toggles it).",
+                 raise_dock(self.overview_dock)),
+            Stop("compare", tool(self.compare_fix_action), "Compare",
+                 "Train this scene beside its fix (or several seeds, or values) at once."),
+            Stop("export", tool(self.export.export_action), "Export and record",
+                 "Animations (MP4, GIF), stills (PNG, SVG) and the metrics (CSV) for slides."),
+            Stop("presenter", tool(self.presenter_action), "Presenter mode",
+                 "For the back row: full screen, big text, only the lesson's controls (P). "
+                 "F1 lists every shortcut; this tour is in the Help menu."),
+        ]  # fmt: skip
+
+    def start_tour(self) -> None:
+        self._overview_was_visible = self.overview_dock.isVisible()
+        self.tour.start()
+
+    def offer_tour(self) -> None:
+        """The tour on the very first start; afterwards only from Help."""
+        if not QSettings(*SETTINGS).value("tourSeen", False, type=bool):
+            self.start_tour()
+
+    def _tour_ended(self, _completed: bool) -> None:
+        QSettings(*SETTINGS).setValue("tourSeen", True)
+        self.overview_dock.setVisible(self._overview_was_visible)
 
     def offer_restore(self) -> None:
         """After a crash: offer the last autosaved session back (it becomes this window's
