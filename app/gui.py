@@ -35,7 +35,8 @@ def run_gui(
     window = MainWindow(scene)
     window.show_fitted()
     window.offer_restore()
-    window.offer_tour()
+    if not (presenter or play or compare or slow):  # a lecture opening on the picture
+        window.offer_tour()
     if presenter:
         window.presenter_action.setChecked(True)
     if compare:
