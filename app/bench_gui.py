@@ -111,6 +111,54 @@ def gui_probe(seconds: float = 5.0) -> dict[str, Any]:
     }
 
 
+def _drawn_rate(app: Any, window: Any, seconds: float) -> tuple[float, float]:
+    """Frames drawn and training iterations per second while `window` plays."""
+    window.worker.play()
+    _spin(app, 1.0)  # the pipeline fills, not counted
+    frames0, t0 = window.frames_drawn, time.perf_counter()
+    step0 = window.step_label.text()
+    _spin(app, seconds)
+    elapsed = time.perf_counter() - t0
+    window.worker.pause()
+    steps = _step_of(window.step_label.text()) - _step_of(step0)
+    return (window.frames_drawn - frames0) / elapsed, steps / elapsed
+
+
+def _step_of(label: str) -> int:
+    return int(label.split()[-1].replace(",", ""))
+
+
+def lecture_probe(seconds: float = 5.0) -> dict[str, Any]:
+    """The lecture's two heavy cases: presenter mode at 1920x1080 with every view on, and
+    compare mode with 4 variants (ring collapse on 4 seeds) at 1920x1080."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    report = {}
+    for case in ("presenter", "compare"):
+        window = MainWindow(resolve("ring_collapse"))
+        window.show()
+        for name in LAYERS:
+            if name not in ("magnitude", "normalised"):
+                window.layer_boxes[name].setChecked(True)
+        _spin(app, 20.0, until=lambda w=window: w._latest is not None)
+        if case == "presenter":
+            window.set_presenter(True)
+        else:
+            window.start_compare("seeds")
+            _spin(app, 20.0, until=lambda w=window: len(w.comparing) == 4)
+        window.setGeometry(0, 0, 1920, 1080)  # (an offscreen screen is smaller)
+        _spin(app, 0.5)
+        fps, rate = _drawn_rate(app, window, seconds)
+        report[f"{case}_1080p_fps"] = round(fps, 1)
+        report[f"{case}_1080p_steps_per_s"] = round(rate, 1)
+        window.close()
+    return report
+
+
 def soak_probe(seconds: float, samples: int = 10) -> dict[str, Any]:
     """The real window playing the default scene, all views on, for `seconds`: training
     iterations/s and the resident memory (MB) of the window's process and the training process,
