@@ -1220,7 +1220,9 @@ class MainWindow(QMainWindow):
             if self._variant_drawn.get(variant) is not snap:
                 self._variant_drawn[variant] = snap
                 self.compare_grid.show_snapshot(variant, snap)
-                if variant == 0:
+                if variant == 0:  # the first variant stands for the rest in the diagram
+                    if self.overview.isVisible():
+                        self.overview.show_snapshot(snap)
                     self._draw_times.append(time.perf_counter())
                     self._drawn_count += 1
                     self.export.capture(snap.step)
