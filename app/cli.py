@@ -546,7 +546,8 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument(
         "--panels",
         help="comma-separated: samples, surface, magnitude, field, trails, manifold, charts, "
-        "phase (default samples,surface,field,charts; Dirac scenes phase,charts)",
+        "overview (the model diagram), phase (default samples,surface,field,charts; Dirac "
+        "scenes phase,charts)",
     )
     exporter.add_argument(
         "--caption", action="store_true", help="title, step, losses and modes above the frame"

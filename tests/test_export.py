@@ -107,6 +107,22 @@ def test_png_shows_the_d_surface_across_the_data_view(tmp_path: Path) -> None:
     assert len(np.unique(pixels, axis=0)) > 20  # a colour map, not one flat colour
 
 
+def test_the_model_overview_can_be_exported_under_the_views(tmp_path: Path) -> None:
+    code, plain, _ = export(tmp_path, "plain.png", "--size", "1280x720")
+    code_with, drawn, _ = export(
+        tmp_path, "diagram.png", "--size", "1280x720", "--panels", "samples,charts,overview"
+    )
+    assert code == code_with == 0
+    bottom = np.asarray(Image.open(drawn).convert("RGB"))[560:700]
+    plain_bottom = np.asarray(Image.open(plain).convert("RGB"))[560:700]
+
+    # the diagram's colours (the loss bars' purple, the real thumbnail's blue) are there
+    def purple(rows: np.ndarray) -> int:
+        return int(np.all(np.abs(rows.astype(int) - (0xCC, 0x79, 0xA7)) < 12, axis=-1).sum())
+
+    assert purple(bottom) > 1000 > 10 * purple(plain_bottom)  # measured 4,241 vs 92
+
+
 def test_svg_is_vector_with_points_axes_and_the_heatmap(tmp_path: Path) -> None:
     code, out, _ = export(tmp_path, "a.svg", "--size", "640x360")
     assert code == 0

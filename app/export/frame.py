@@ -25,6 +25,7 @@ from app.charts import ChartsView
 from app.compare import CompareCharts, CompareGrid, variant_legend
 from app.export.qt import image_to_rgb
 from app.key import DataKey
+from app.overview import ModelOverview
 from app.stage import Stage
 from app.views import DiracLine, PhasePortrait, SampleView
 from models.config import TrainConfig
@@ -132,6 +133,7 @@ class ExportFrame(PaintedFrame):
         self.dirac_line: DiracLine | None = None
         self.charts: ChartsView | None = None
         self.key: DataKey | None = None
+        self.overview: ModelOverview | None = None
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
         if caption:
@@ -160,6 +162,10 @@ class ExportFrame(PaintedFrame):
             self.charts = ChartsView(interactive=False)
         self.stage = Stage(main, self.key, self.charts, extra)
         column.addWidget(self.stage, 1)
+        if "overview" in panels:  # the model diagram along the bottom, a quarter high
+            self.overview = ModelOverview()
+            self.overview.setFixedHeight(max(self.height() // 4, 150))
+            column.addWidget(self.overview)
 
     def prepare(self, config: TrainConfig, last_step: int) -> None:
         """Chart and key the scene's metrics, over the whole run from the first frame."""
@@ -169,6 +175,8 @@ class ExportFrame(PaintedFrame):
         if self.key is not None:
             layers = self.sample_view.layers if self.sample_view is not None else set()
             self.key.show_key(config, layers)
+        if self.overview is not None:
+            self.overview.set_config(config)
         self.stage.settle_now()
 
     def show_snapshot(self, snap: Snapshot) -> None:
@@ -178,6 +186,8 @@ class ExportFrame(PaintedFrame):
             self.phase_view.show_snapshot(snap)
         if self.dirac_line is not None:
             self.dirac_line.show_snapshot(snap)
+        if self.overview is not None:
+            self.overview.show_snapshot(snap)
         if self.charts is not None and self.charts.add_metrics(snap.metrics):
             self.charts.refresh()
         if self.caption is not None:

@@ -16,7 +16,9 @@ from scenes.loader import changed_keys
 
 FORMATS = ("mp4", "gif", "png", "svg", "csv")
 ANIMATED = ("mp4", "gif")
-PANELS = ("samples", "surface", "magnitude", "field", "trails", "manifold", "charts", "phase")
+PANELS = (
+    "samples", "surface", "magnitude", "field", "trails", "manifold", "charts", "phase", "overview"
+)  # fmt: skip
 DEFAULT_PANELS = ("samples", "surface", "field", "charts")
 DIRAC_PANELS = ("phase", "charts")
 DEFAULT_SIZE = {"gif": (800, 450)}  # GIFs store every pixel of every frame: keep them small
