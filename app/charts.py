@@ -369,7 +369,13 @@ class ChartsView(pg.GraphicsLayoutWidget):
         first = self.plots[self.shown[0]]
         if self._fixed_steps is None:
             last = float(np.nanmax(steps)) if steps.size else 0.0
-            first.vb.setLimits(xMin=0, minXRange=max(10.0, min(100.0, last)))
+            span = max(10.0, min(100.0, last))
+            if first.vb.state["limits"]["xRange"][0] != span:
+                # a new limit can move the range, and moving it turns x auto-range off: the
+                # step axis then froze at 0..100 for good (seen on ring_fix_r1). Turn it back
+                # on only here, so a user's zoom later is left alone.
+                first.vb.setLimits(xMin=0, minXRange=span)
+                first.enableAutoRange(x=True)
         for chart in CHARTS:
             if not chart.min_span or chart.y_range is not None:
                 continue

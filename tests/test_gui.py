@@ -481,3 +481,17 @@ def _dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+def test_the_step_axis_follows_training_past_the_first_hundred_steps(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Regression: on ring_fix_r1 the first chart's x auto-range was turned off by its
+    minimum-span limit, and every chart stayed at steps 0..100 for the rest of the run."""
+    scene = resolve("ring_fix_r1")
+    config = scene.config.with_changes({"training.batch": 64, "view.resolution": 24})
+    window.load_scene(type(scene)(scene.name, config, scene.path))
+    qtbot.waitUntil(lambda: window.scene.name == "ring_fix_r1", timeout=ENGINE_START_MS)
+    for target in (30, 60, 400):  # a few early snapshots set the limit, then a long step
+        window.worker.step_once(target - window._latest.step)
+        wait_step(qtbot, window, target)
+    leader = window.charts.plots[window.charts.shown[0]]
+    qtbot.waitUntil(lambda: leader.vb.viewRange()[0][1] >= 400, timeout=5000)
