@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.help = HelpOverlay(self.centralWidget())
         self.tour = Tour(self, self._tour_stops())
         self._overview_was_visible = True
+        self._overview_in_normal_mode = True
         self.tour.ended.connect(self._tour_ended)
 
         self._pending_scene: Scene | None = scene  # asked for, not yet confirmed by training
@@ -921,11 +922,14 @@ class MainWindow(QMainWindow):
         self.browser.set_presenter(on)
         if on:
             self.scenes_dock.hide()
+            self._overview_in_normal_mode = self.overview_dock.isVisible()
+            self.overview_dock.hide()  # the data view first; O brings the diagram back
             self.layers_box.hide()
             self.controls.show_only(self.lecture_knobs())
             self._fill_screen()
         else:
             self.layers_box.show()
+            self.overview_dock.setVisible(self._overview_in_normal_mode)
             self.controls.show_only(None)
             if self._normal_state is not None:
                 state, full = self._normal_state
