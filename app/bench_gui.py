@@ -57,20 +57,27 @@ def _spin(app: Any, seconds: float, until: Any = None) -> None:
         time.sleep(0.001)
 
 
-def gui_probe(seconds: float = 5.0) -> dict[str, Any]:
+def _window_with_every_view(scene_name: str = SCENE) -> tuple[Any, Any]:
+    """The real window, offscreen, every layer on but the alternatives (magnitude instead of
+    the surface, arrows of one length), once its first snapshot is in."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
 
-    headless = _Headless()
     app = QApplication.instance() or QApplication([])
-    window = MainWindow(resolve(SCENE))
+    window = MainWindow(resolve(scene_name))
     window.show()
     for name in LAYERS:
         if name not in ("magnitude", "normalised"):
             window.layer_boxes[name].setChecked(True)
-    _spin(app, 10.0, until=lambda: window._latest is not None)
+    _spin(app, 20.0, until=lambda: window._latest is not None)
+    return app, window
+
+
+def gui_probe(seconds: float = 5.0) -> dict[str, Any]:
+    headless = _Headless()
+    app, window = _window_with_every_view()
     # GUI and headless slices alternate: this machine's speed drifts by more than the effect
     # being measured, and interleaving makes both sides see the same drift
     frames = steps = 0
@@ -131,20 +138,9 @@ def _step_of(label: str) -> int:
 def lecture_probe(seconds: float = 5.0) -> dict[str, Any]:
     """The lecture's two heavy cases: presenter mode at 1920x1080 with every view on, and
     compare mode with 4 variants (ring collapse on 4 seeds) at 1920x1080."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    from app.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication([])
     report = {}
     for case in ("presenter", "compare"):
-        window = MainWindow(resolve("ring_collapse"))
-        window.show()
-        for name in LAYERS:
-            if name not in ("magnitude", "normalised"):
-                window.layer_boxes[name].setChecked(True)
-        _spin(app, 20.0, until=lambda w=window: w._latest is not None)
+        app, window = _window_with_every_view("ring_collapse")
         if case == "presenter":
             window.set_presenter(True)
         else:
@@ -166,18 +162,7 @@ def soak_probe(seconds: float, samples: int = 10) -> dict[str, Any]:
     (allocator pools and caches fill once; a leak keeps growing), as percent of that sample."""
     import psutil
 
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    from app.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication([])
-    window = MainWindow(resolve(SCENE))
-    window.show()
-    for name in LAYERS:
-        if name not in ("magnitude", "normalised"):
-            window.layer_boxes[name].setChecked(True)
-    _spin(app, 10.0, until=lambda: window._latest is not None)
+    app, window = _window_with_every_view()
     gui, child = psutil.Process(), psutil.Process(window.worker.process_id)
     window.worker.play()
     _spin(app, min(30.0, seconds / samples))  # warm-up, not counted

@@ -47,3 +47,23 @@ for _variable, _folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "dat
     os.environ[_variable] = os.path.join(
         os.environ.get("TMPDIR", "/tmp"), f"ganscope-test-{_folder}-{os.getpid()}"
     )
+
+
+# The first snapshot comes from a fresh process that imports torch: 5-10 s on an idle 2-core
+# machine, several times that when the machine is busy. waitUntil returns as soon as it comes.
+ENGINE_START_MS = 60_000
+
+
+def open_small_window(qtbot: Any, scene_name: str = "sandbox_ring", **changes: Any) -> Any:
+    """The real window on a scene made quick to train (batch 64, a coarse surface), shown,
+    once its training process has sent the first snapshot. The caller closes it."""
+    from app.main_window import MainWindow
+    from scenes.loader import resolve
+
+    scene = resolve(scene_name)
+    quick = {"training.batch": 64, "view.resolution": 24, **changes}
+    window = MainWindow(type(scene)(scene.name, scene.config.with_changes(quick), scene.path))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window._latest is not None, timeout=ENGINE_START_MS)
+    return window

@@ -12,6 +12,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from conftest import ENGINE_START_MS, open_small_window
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QMessageBox, QPushButton
@@ -35,19 +36,9 @@ def no_modal_boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
     return shown
 
 
-# The first snapshot comes from a fresh process that imports torch: 5-10 s on an idle 2-core
-# machine, several times that when the machine is busy. waitUntil returns as soon as it comes.
-ENGINE_START_MS = 60_000
-
-
 @pytest.fixture
 def window(qtbot) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    scene = resolve("sandbox_ring")
-    config = scene.config.with_changes({"training.batch": 64, "view.resolution": 24})
-    win = MainWindow(type(scene)(scene.name, config, scene.path))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win._latest is not None, timeout=ENGINE_START_MS)
+    win = open_small_window(qtbot)
     qtbot.waitUntil(lambda: win.frames_drawn >= 1, timeout=5000)  # the views hold a snapshot
     yield win
     win.close()
@@ -468,13 +459,7 @@ def test_a_crashed_windows_autosave_is_offered_back(qtbot, tmp_path: Path) -> No
 
 
 def _window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
-    scene = resolve("sandbox_ring")
-    config = scene.config.with_changes({"training.batch": 64, "view.resolution": 24})
-    win = MainWindow(type(scene)(scene.name, config, scene.path))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win._latest is not None, timeout=ENGINE_START_MS)
-    return win
+    return open_small_window(qtbot)
 
 
 def _dead_pid() -> int:
@@ -490,8 +475,8 @@ def test_the_step_axis_follows_training_past_the_first_hundred_steps(qtbot, wind
     config = scene.config.with_changes({"training.batch": 64, "view.resolution": 24})
     window.load_scene(type(scene)(scene.name, config, scene.path))
     qtbot.waitUntil(lambda: window.scene.name == "ring_fix_r1", timeout=ENGINE_START_MS)
-    for target in (30, 60, 400):  # a few early snapshots set the limit, then a long step
+    for target in (30, 60, 200):  # a few early snapshots set the limit, then past 100
         window.worker.step_once(target - window._latest.step)
-        wait_step(qtbot, window, target)
+        qtbot.waitUntil(lambda t=target: window._latest.step >= t, timeout=ENGINE_START_MS)
     leader = window.charts.plots[window.charts.shown[0]]
-    qtbot.waitUntil(lambda: leader.vb.viewRange()[0][1] >= 400, timeout=5000)
+    qtbot.waitUntil(lambda: leader.vb.viewRange()[0][1] >= 200, timeout=5000)

@@ -15,11 +15,11 @@ from collections.abc import Callable
 
 import psutil
 import pytest
+from conftest import open_small_window
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QSpinBox
 
 from app.controls import NiceSlider
 from app.main_window import MainWindow
-from scenes.loader import resolve
 
 pytestmark = [
     pytest.mark.usefixtures("qapp"),
@@ -29,20 +29,13 @@ pytestmark = [
     pytest.mark.filterwarnings("error::RuntimeWarning"),
 ]
 
-ENGINE_START_MS = 60_000
 ANSWER_MS = 30_000  # a scene switch to the unrolled scene answers in a few seconds
 SETTLE_EVERY = 40  # events between waits for the engine to answer
 TRACE = bool(os.environ.get("GANSCOPE_TRACE_ABUSE"))  # print each action (to find a crash)
 
 
 def _small_window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
-    scene = resolve("sandbox_ring")
-    config = scene.config.with_changes({"training.batch": 64, "view.resolution": 24})
-    window = MainWindow(type(scene)(scene.name, config, scene.path))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window._latest is not None, timeout=ENGINE_START_MS)
-    return window
+    return open_small_window(qtbot)
 
 
 def _change_a_control(window: MainWindow, rng: random.Random) -> None:

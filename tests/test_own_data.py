@@ -7,27 +7,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import open_small_window
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.main_window import MainWindow
-from scenes.loader import load_scene_file, resolve
+from scenes.loader import load_scene_file
 
 pytestmark = pytest.mark.usefixtures("qapp")
-ENGINE_START_MS = 60_000
 
 
 @pytest.fixture
 def win(qtbot, monkeypatch):  # type: ignore[no-untyped-def]
     warned: list[tuple[object, ...]] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args, **_: warned.append(args))
-    scene = resolve("sandbox_ring")
-    config = scene.config.with_changes({"training.batch": 64, "view.resolution": 24})
-    window = MainWindow(type(scene)(scene.name, config, scene.path))
+    window = open_small_window(qtbot)
     window.warned = warned
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window._latest is not None, timeout=ENGINE_START_MS)
     yield window
     window.close()
     assert not window.worker.isRunning()

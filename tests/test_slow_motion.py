@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from conftest import open_small_window
 from PySide6.QtCore import Qt
 
 from app.main_window import MainWindow
@@ -15,7 +16,6 @@ from models.snapshot import Snapshot, between
 from scenes.loader import resolve
 
 pytestmark = pytest.mark.usefixtures("qapp")
-ENGINE_START_MS = 60_000
 
 
 def small_ring(**changes: object):  # type: ignore[no-untyped-def]
@@ -30,10 +30,7 @@ def open_window(qtbot):  # type: ignore[no-untyped-def]
     opened: list[MainWindow] = []
 
     def make(**changes: object) -> MainWindow:
-        win = MainWindow(small_ring(**changes))
-        qtbot.addWidget(win)
-        win.show()
-        qtbot.waitUntil(lambda: win._latest is not None, timeout=ENGINE_START_MS)
+        win = open_small_window(qtbot, **{"training.device": "cpu", **changes})
         win.slow.seconds = 0.05  # the animation runs, quickly
         opened.append(win)
         return win
