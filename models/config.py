@@ -69,6 +69,10 @@ MAX_INLINE_POINTS = 200_000
 # pair and took 0.6 s per step on this project's 2-core CPU. Beyond, the window would wait
 # seconds for every step.
 MAX_WORK_PER_STEP = 8e9
+# weights x (surface points + 3 x arrow points) per full picture: width 512 with a 256-point
+# surface and 64 arrows took 4.7 s a picture on the same CPU (busy), the default scene 0.02 s.
+# Beyond this the picture lags seconds behind training (and a 4-variant compare 4 times that).
+MAX_VIEW_WORK = 2e10
 NESTING_LIMIT = 32  # sections, lists and tables inside one another; scenes need 3
 
 
@@ -292,6 +296,15 @@ class TrainConfig(_Section):
                 f"multiply-adds per step; the limit is {MAX_WORK_PER_STEP:.0e} (about 1 s per "
                 "step on a 2-core CPU): lower training.batch, the widths or the depths"
             )
+        if not self.is_dirac and self.view_work > MAX_VIEW_WORK:
+            v = self.view
+            raise ValueError(
+                f"this network is too big to draw live at this resolution: {self.weights:,} "
+                f"weights x ({v.resolution}^2 surface points + 3 x {v.arrows}^2 arrows) = "
+                f"{self.view_work:.3g} multiply-adds per picture; the limit is "
+                f"{MAX_VIEW_WORK:.0e} (about 1 s per picture on a 2-core CPU): lower "
+                "view.resolution, view.arrows or the widths"
+            )
         if self.generator.batch_norm and batch < 2 and not self.is_dirac:
             raise ValueError(
                 f"generator.batch_norm needs at least 2 samples per batch; training.batch is "
@@ -323,6 +336,13 @@ class TrainConfig(_Section):
     def work_per_step(self) -> float:
         """Multiply-adds of one training iteration, roughly: weights x batch x updates."""
         return float(self.weights) * self.training.batch * self._passes
+
+    @property
+    def view_work(self) -> float:
+        """Multiply-adds of one full picture, roughly: D over the surface grid, and G's loss
+        forward and back through D at every arrow."""
+        v = self.view
+        return float(self.weights) * (v.resolution**2 + 3 * v.arrows**2)
 
     @property
     def gradient_penalty(self) -> float:

@@ -14,7 +14,7 @@ import torch
 
 from app.export.files import atomic_output, temp_path_for
 from app.export.options import ExportError, build_options
-from models.config import MAX_WORK_PER_STEP, ConfigError, TrainConfig
+from models.config import MAX_VIEW_WORK, MAX_WORK_PER_STEP, ConfigError, TrainConfig
 from models.engine import Trainer
 from models.targets import MAX_POINTS, MAX_SCORED_SUPPORT, point_cloud, read_points_csv
 from scenes.loader import load_scene_file, parse_scene_text
@@ -74,6 +74,22 @@ def test_a_network_too_big_to_train_live_is_refused_naming_the_limit(
         )
     assert f"{MAX_WORK_PER_STEP:.0e}" in str(caught.value)
     assert "training.batch" in str(caught.value)
+
+
+def test_a_picture_too_costly_to_draw_live_is_refused_naming_the_keys(
+    small: Callable[..., TrainConfig],
+) -> None:
+    """Was: a 512-wide D with a 256-point surface took 4.7 s per picture (x4 in compare mode),
+    and the window's picture lagged training by that much; training itself was allowed."""
+    with pytest.raises(ConfigError) as caught:
+        small(
+            generator={"width": 512},
+            discriminator={"width": 512},
+            view={"resolution": 256, "arrows": 64},
+        )
+    assert f"{MAX_VIEW_WORK:.0e}" in str(caught.value)
+    assert "view.resolution" in str(caught.value)
+    small(generator={"width": 512}, discriminator={"width": 512}, view={"resolution": 64})
 
 
 def test_a_scene_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
