@@ -72,6 +72,7 @@ from models.targets import MAX_POINTS, read_points_csv, view_bounds
 from scenes.loader import Scene, changed_keys, library, load_scene_file, portable_config
 
 OVERVIEW_MIN_SCREEN_HEIGHT = 1000
+PRESENTER_OVERVIEW_SHARE = 0.25  # of the window's height, for the diagram in presenter mode
 FRAME_MS = 16  # redraw check at ~60 Hz; draws only when a new snapshot arrived
 CHART_EVERY = 12  # charts redraw every 12th frame at most (~5 Hz; metrics arrive at 8 Hz)
 SPEEDS = {
@@ -625,9 +626,17 @@ class MainWindow(QMainWindow):
         self.narration.hide()
 
     def _overview_shown(self, visible: bool) -> None:
-        """Drawn only while visible: catch up with the picture on show."""
-        if visible and self._drawn is not None:
+        """Drawn only while visible: catch up with the picture on show. In presenter mode
+        the diagram is held to a strip so the data view stays the largest thing on screen
+        (at 1280x720 it once took half the height and left the view a 125 px thumbnail)."""
+        if not visible:
+            return
+        if self._drawn is not None:
             self.overview.show_snapshot(self._drawn)
+        if self.presenter:
+            strip = int(self.height() * PRESENTER_OVERVIEW_SHARE)
+            strip = max(strip, self.overview.minimumHeight())
+            self.resizeDocks([self.overview_dock], [strip], Qt.Orientation.Vertical)
 
     def _focus_layer(self, layer: str) -> None:
         """A click on the model overview: show that part in the data view."""

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app import colours
@@ -43,11 +52,13 @@ class Layout:
     boxes: dict[str, QRectF]
 
     @staticmethod
-    def for_size(width: float, height: float) -> Layout:
+    def for_size(width: float, height: float, line: float) -> Layout:
+        """line: the text's line height; the two gradient paths and their labels take two
+        lines under the boxes (presenter fonts once drew them over the boxes' edges)."""
         gap = width * 0.03
         box_w = (width - gap * (len(COLUMNS) + 1)) / len(COLUMNS)
-        box_h = height * 0.62
         top = height * 0.04
+        box_h = min(height * 0.62, height - top - gradient_room(line))
         boxes = {
             name: QRectF(gap + i * (box_w + gap), top, box_w, box_h)
             for i, name in enumerate(COLUMNS)
@@ -60,6 +71,11 @@ class Layout:
 
     def node_at(self, point: QPointF) -> str | None:
         return next((name for name, box in self.boxes.items() if box.contains(point)), None)
+
+
+def gradient_room(line: float) -> float:
+    """Height under the boxes for the two backward paths, each under its label."""
+    return 2 * line + 12
 
 
 def architecture(config: TrainConfig, net: str) -> str:
@@ -125,7 +141,6 @@ class ModelOverview(QWidget):
 
     def set_presenter(self, on: bool) -> None:
         self.presenter = on
-        self.setMinimumHeight(int(MIN_HEIGHT * (1.5 if on else 1.0)))
         self.update()
 
     def _image(self, snap: Snapshot) -> QImage | None:
@@ -141,21 +156,29 @@ class ModelOverview(QWidget):
         return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        node = Layout.for_size(self.width(), self.height()).node_at(event.position())
+        node = self.node_layout().node_at(event.position())
         if node in FOCUS:
             self.focus_requested.emit(FOCUS[node])
 
     # ------------------------------------------------------------------ drawing
+    def _text_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * (1.0 if self.presenter else 0.9))
+        return font
+
+    def node_layout(self) -> Layout:
+        """Where the boxes lie at this size and font (clicks are mapped with it too)."""
+        line = QFontMetricsF(self._text_font()).height()
+        return Layout.for_size(self.width(), self.height(), line)
+
     def paintEvent(self, _event: object) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor("white"))
         if self.config is None:
             return
-        layout = Layout.for_size(self.width(), self.height())
-        font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * (1.0 if self.presenter else 0.9))
-        painter.setFont(font)
+        layout = self.node_layout()
+        painter.setFont(self._text_font())
         self._draw_flow(painter, layout)
         self._draw_gradients(painter, layout)
         for name, box in layout.boxes.items():
@@ -191,10 +214,10 @@ class ModelOverview(QWidget):
         """The two backward paths under the boxes, lit when slow motion shows that update."""
         b = layout.boxes
         base = b["losses"].bottom()
-        room = self.height() - base
-        for player, colour, depth, target in (
-            ("D", colours.DISC, 0.35, "D"),
-            ("G", colours.FAKE_DARK, 0.75, "G"),
+        line = painter.fontMetrics().height()
+        for player, colour, lines, target in (
+            ("D", colours.DISC, 1, "D"),
+            ("G", colours.FAKE_DARK, 2, "G"),
         ):
             lit = self.active in (player, "both")
             pen = QPen(QColor(colour), 3 if lit else 1.5)
@@ -203,7 +226,7 @@ class ModelOverview(QWidget):
             colour_q.setAlpha(255 if lit or self.active is None else 90)
             pen.setColor(colour_q)
             painter.setPen(pen)
-            y = base + room * depth
+            y = base + lines * (line + 5)
             x0, x1 = b["losses"].center().x(), b[target].center().x()
             path = QPainterPath(QPointF(x0, base))
             path.lineTo(x0, y)
@@ -212,7 +235,7 @@ class ModelOverview(QWidget):
             painter.drawPath(path)
             name = judge(self.config) if player == "D" else "G"  # type: ignore[arg-type]
             label = f"{name}'s update: −∇ of its loss"
-            painter.drawText(QRectF(x1 + 6, y - room * 0.3, x0 - x1, room * 0.3), label)
+            painter.drawText(QRectF(x1 + 6, y - line - 1, x0 - x1, line), label)
 
     def _draw_node(self, painter: QPainter, name: str, box: QRectF) -> None:
         config = self.config

@@ -18,6 +18,8 @@ MIN_CHART_WIDTH = 300  # beside the square
 MAX_SQUARE_SHARE = 0.6  # of the width, beside the charts: they need room to be read too
 MIN_CHART_HEIGHT = 200  # below it
 READABLE_CHART = (240, 150)  # width, height below which a chart is too small to read
+PRESENTER_CHART_WIDTH = 360  # presenter fonts: two columns of 300 px cut the titles mid-word
+KEY_MAX_SHARE = 0.3  # of the height: a key that would take more is left out, the view first
 EXTRA_SHARE = 0.28  # the strip under the square (the Dirac-GAN's line), of its side
 GAP = 6
 
@@ -77,6 +79,10 @@ class Stage(QWidget):
             self._one_panel(width, height)
             return
         share = EXTRA_SHARE if self.extra is not None else 0.0
+        largest = min(
+            (height - GAP) / (1 + share), width - MIN_CHART_WIDTH - GAP, width * MAX_SQUARE_SHARE
+        )
+        self._show_key_if_it_fits(int(max(largest, 120)))
         key_h = 0
         for _ in range(3):  # the key's height depends on the square's width, and back
             beside = min(
@@ -107,6 +113,7 @@ class Stage(QWidget):
         if self.main is None:
             return
         share = EXTRA_SHARE if self.extra is not None else 0.0
+        self._show_key_if_it_fits(width)
         key_h = self._key_height(width)
         side = int(max(min(width, (height - key_h - GAP) / (1 + share)), 60))
         self._place_view(QRect((width - side) // 2, 0, side, side), width, key_h, share)
@@ -129,6 +136,15 @@ class Stage(QWidget):
         if self.key is None or self.key.isHidden():
             return 0
         return max(self.key.heightForWidth(width), 0)
+
+    def _show_key_if_it_fits(self, width: int) -> None:
+        """Leave the key out where, under a view this wide, it would take more than
+        KEY_MAX_SHARE of the height: a narrow square wraps it into a tall column, which
+        shrank the square further (at 1280x720 with the diagram shown, the view ended a
+        125 px thumbnail). The lecturer's words replace it; the view comes first."""
+        if self.key is not None:
+            fits = self.key.heightForWidth(width) <= KEY_MAX_SHARE * self.height()
+            self.key.setVisible(fits)
 
     def _place_square(self, square: QRect) -> QRect:
         """Size the view so that its plotting area (inside axes, title and colour bar) is
@@ -162,6 +178,7 @@ class Stage(QWidget):
         compact = self.presenter or not fits
         if compact:
             stacked = height >= 3 * READABLE_CHART[1]
-            columns = 1 if stacked else max(min(3, width // READABLE_CHART[0]), 1)
+            readable = PRESENTER_CHART_WIDTH if self.presenter else READABLE_CHART[0]
+            columns = 1 if stacked else max(min(3, width // readable), 1)
         self.charts.set_columns(columns)
         self.charts.set_compact(compact)

@@ -226,6 +226,25 @@ def test_presenter_mode_and_help_overlay(qtbot, window: MainWindow) -> None:  # 
     window.set_presenter(False)
 
 
+def test_a_short_stage_keeps_the_view_large_and_leaves_the_key_out(
+    qtbot, window: MainWindow
+) -> None:  # type: ignore[no-untyped-def]
+    """Presenter fonts at 1280x720 with the diagram shown left the stage 960 x 390: the key,
+    wrapped under a narrow square, once grew tall and shrank the square to 125 px."""
+    window.set_presenter(True)
+    try:
+        stage = window.stage
+        stage.resize(960, 390)
+        stage.settle_now()
+        assert window.key.isHidden()
+        assert window.sample_view.width() >= 300
+        stage.resize(1400, 900)  # room again: the key comes back
+        stage.settle_now()
+        assert not window.key.isHidden()
+    finally:
+        window.set_presenter(False)
+
+
 def test_d_surface_image_spans_the_view_bounds(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """Regression: the image was once placed before it had pixels, so one pixel filled it."""
     image = window.sample_view.image

@@ -3,6 +3,7 @@ save with the scene, and bad files leave the current data untouched."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,10 @@ def test_a_drawn_target_trains_and_saves_with_the_scene(qtbot, win, tmp_path: Pa
     win.draw_action.setChecked(False)
     qtbot.waitUntil(lambda: win.config.target.kind == "points", timeout=20000)
     assert len(win.config.target.points) == len(drawn)
+    # the status bar says it in words a class can read: no 17-digit floats
+    qtbot.waitUntil(lambda: "points" in win.message_label.text(), timeout=10000)
+    assert f"data: {len(drawn)} points" in win.message_label.text()
+    assert not re.search(r"\d\.\d{5}", win.message_label.text())
     qtbot.waitUntil(lambda: win._latest.real.shape[0] > 0, timeout=10000)
     step = win._latest.step
     win.worker.step_once(5)

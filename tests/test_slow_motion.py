@@ -121,7 +121,7 @@ def test_between_blends_and_ends_on_the_after_picture() -> None:
 
 
 def test_model_overview_follows_the_snapshot_and_the_config(qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
-    from app.overview import Layout, architecture
+    from app.overview import architecture
     from models.narration import judge
 
     win = open_window()
@@ -137,7 +137,7 @@ def test_model_overview_follows_the_snapshot_and_the_config(qtbot, open_window) 
     assert "(‖∇D(x̂)‖ − 1)²" in overview.toolTip()
     # a click on the discriminator shows D's verdict in the data view
     win.layer_boxes["surface"].setChecked(False)
-    layout = Layout.for_size(overview.width(), overview.height())
+    layout = overview.node_layout()
     qtbot.mouseClick(overview, Qt.MouseButton.LeftButton, pos=layout.boxes["D"].center().toPoint())
     assert win.layer_boxes["surface"].isChecked()
     # slow motion lights up the update it shows

@@ -48,8 +48,18 @@ def label(key: str, value: Any) -> str:
         name = key.split(".")[-1]
         if name == "points" and isinstance(value, list | tuple):  # drawn or loaded data
             return f"data: {len(value):,} points"
-        return f"{name} = {value}"
+        return f"{name} = {readable(value)}"
     return f"{knob.label} = {knob.format_value(value)}"
+
+
+def readable(value: Any) -> str:
+    """Floats to 3 significant digits, in tuples too: a drawn target's bounds once read
+    '(-2.5749999284744263, ...' in the status bar."""
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, list | tuple):
+        return "(" + ", ".join(readable(v) for v in value) + ")"
+    return str(value)
 
 
 def changed_keys(old: TrainConfig, new: TrainConfig, keys: Mapping[str, Any]) -> tuple[str, ...]:
