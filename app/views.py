@@ -131,6 +131,11 @@ class SampleView(pg.PlotWidget):
         self.colorbar.setImageItem(self.image, insert_in=plot)
         self.manifold = pg.PlotDataItem(pen=colours.pen(colours.MANIFOLD, 1, 170), connect="finite")
         self.trails = pg.PlotDataItem(pen=colours.pen(colours.FAKE_DARK, 1, 110), connect="finite")
+        for item in (self.manifold, self.trails):
+            # drawn as separate segments, not one stroked path: presenter mode's 2 px
+            # translucent pens made Qt stroke the 6,600-point manifold path in 6 ms a frame
+            # (0.2 ms as segments); the joints' overlap is invisible at this alpha
+            item.curve.setSegmentedLineMode("on")
         self.arrows = pg.PlotDataItem(pen=colours.pen(colours.ARROW, 1, 210), connect="pairs")
         self.real = pg.ScatterPlotItem(
             size=POINT_SIZE, pen=pg.mkPen("w", width=0.6), brush=colours.brush(colours.REAL, 220)
