@@ -154,6 +154,7 @@ class CompareGrid(QWidget):
         self.views: list[SampleView] = []
         self.labels: list[QLabel] = []
         self.presenter = False
+        self.layers: set[str] | None = None  # None: each view's own defaults
 
     def set_variants(self, labels: Sequence[str]) -> None:
         for widget in (*self.views, *self.labels):
@@ -168,13 +169,29 @@ class CompareGrid(QWidget):
             view.setParent(self)
             view.getPlotItem().hideAxis("left")
             view.getPlotItem().hideAxis("bottom")
+            view.colorbar_wanted = False  # one scale for all: the squares stay square
             view.colorbar.hide()
             view.set_presenter(self.presenter)
+            self._show_layers(view)
             for widget in (caption, view):
                 widget.show()
             self.views.append(view)
             self.labels.append(caption)
         self._arrange()
+
+    def set_layers(self, layers: set[str]) -> None:
+        """Which layers every view draws (an export's chosen panels)."""
+        self.layers = set(layers)
+        for view in self.views:
+            self._show_layers(view)
+
+    def _show_layers(self, view: SampleView) -> None:
+        if self.layers is None:
+            return
+        for layer in view.layers - self.layers:
+            view.set_layer(layer, False)
+        for layer in self.layers:
+            view.set_layer(layer, True)
 
     def resizeEvent(self, event: object) -> None:
         self._arrange()
@@ -191,9 +208,14 @@ class CompareGrid(QWidget):
             side = min(width / columns, height / rows - label_h) - 4
             best = max(best, (side, columns))
         side, columns = int(max(best[0], 40)), best[1]
+        rows = math.ceil(count / columns)
+        # centred: what the squares leave over is shared out on both sides, not left in one
+        # strip on the right or at the bottom
+        x0 = max((width - columns * (side + 4) + 4) // 2, 0)
+        y0 = max((height - rows * (side + label_h + 4) + 4) // 2, 0)
         for index, (view, caption) in enumerate(zip(self.views, self.labels, strict=True)):
             row, col = divmod(index, columns)
-            left, top = col * (side + 4), row * (side + label_h + 4)
+            left, top = x0 + col * (side + 4), y0 + row * (side + label_h + 4)
             caption.setGeometry(left, top, side, label_h)
             view.setGeometry(left, top + label_h, side, side)
 

@@ -157,6 +157,7 @@ class SampleView(pg.PlotWidget):
         cache_static_items(self)
         self.overlay = Overlay(self)
         self.layers = set(DEFAULT_LAYERS)
+        self.colorbar_wanted = True  # a compare grid turns it off: one scale for every view
         self._history: deque[np.ndarray] = deque(maxlen=TRAIL_FRAMES)
         self._bounds: tuple[float, float, float, float] | None = None
         self._framed: tuple[float, float, float, float] | None = None
@@ -230,7 +231,7 @@ class SampleView(pg.PlotWidget):
     def _apply_visibility(self) -> None:
         background = "surface" in self.layers or "magnitude" in self.layers
         self.image.setVisible(background)
-        self.colorbar.setVisible(background)
+        self.colorbar.setVisible(background and self.colorbar_wanted)
         self.arrows.setVisible("arrows" in self.layers)
         self.real.setVisible("real" in self.layers)
         self.fake.setVisible("fake" in self.layers)

@@ -320,3 +320,31 @@ def test_variants_export_as_a_grid_and_a_labelled_csv(tmp_path: Path) -> None:
     lines = table.read_text().splitlines()
     assert lines[0].startswith("variant,step") and len(lines) == 1 + 2 * 3
     assert lines[1].startswith('"seed 0",0') and lines[-1].startswith('"seed 1",20')
+
+
+def test_a_compare_export_draws_only_the_chosen_panels(tmp_path: Path) -> None:
+    """--panels once left the charts in a compare grid export whatever it said."""
+    from app.cli import main
+
+    def coloured_share(panels: str) -> tuple[float, float]:
+        """The share of coloured pixels (D's surface) in the left and right thirds of the
+        last frame, at step 200."""
+        gif = tmp_path / f"{panels.replace(',', '_')}.gif"
+        assert main(
+            ["export", "sandbox_ring", "--steps", "200", "--every", "200", "--seeds", "0-1",
+             "--set", "training.batch=64", "--out", str(gif), "--size", "640x360",
+             "--panels", panels]
+        ) == 0  # fmt: skip
+        with Image.open(gif) as image:
+            image.seek(image.n_frames - 1)
+            rgb = np.asarray(image.convert("RGB")).astype(int)
+        saturated = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
+        third = rgb.shape[1] // 3
+        return saturated[:, :third].mean(), saturated[:, -third:].mean()
+
+    left, right = coloured_share("samples,surface,charts")
+    assert left > 0.2 and right < 0.1  # the grid on the left, the charts on the right
+    left, right = coloured_share("samples,surface")
+    assert left > 0.3 and right > 0.3  # the grid alone fills the frame
+    left, right = coloured_share("charts")
+    assert left < 0.1 and right < 0.1  # charts alone: no surface anywhere

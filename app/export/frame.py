@@ -196,7 +196,10 @@ class ExportFrame(PaintedFrame):
 
 class CompareExportFrame(PaintedFrame):
     """Compare mode for slides: every variant's data view in a grid, labelled with what
-    differs, beside one set of charts overlaying them, under an optional caption."""
+    differs, beside one set of charts overlaying them, under an optional caption. `panels`
+    as for one run: the data panels pick the grid views' layers, "charts" the charts; with
+    no data panel the charts fill the frame, without "charts" the grid does. (The model
+    overview is one run's diagram: a grid of runs leaves it out.)"""
 
     def __init__(
         self,
@@ -205,6 +208,7 @@ class CompareExportFrame(PaintedFrame):
         size: tuple[int, int],
         scale: float = 1.0,
         caption: bool = False,
+        panels: tuple[str, ...] = ("samples", "surface", "field", "charts"),
     ) -> None:
         super().__init__(title, size, scale)
         column = QVBoxLayout(self)
@@ -218,28 +222,37 @@ class CompareExportFrame(PaintedFrame):
             column.addWidget(self.caption)
         row = QHBoxLayout()
         column.addLayout(row, 1)
-        self.grid = CompareGrid()
-        self.grid.set_variants(labels)
-        self.charts = CompareCharts(interactive=False)
-        legend = QLabel(variant_legend(labels))
-        legend.setWordWrap(True)
-        right = QVBoxLayout()
-        right.addWidget(legend)
-        right.addWidget(self.charts, 1)
-        row.addWidget(self.grid, 3)
-        row.addLayout(right, 2)
+        layers = {layer for panel in panels for layer in DATA_PANELS.get(panel, ())}
+        self.grid: CompareGrid | None = None
+        if layers:
+            self.grid = CompareGrid()
+            self.grid.set_variants(labels)
+            self.grid.set_layers(layers)
+            row.addWidget(self.grid, 3)
+        self.charts: CompareCharts | None = None
+        if "charts" in panels or self.grid is None:
+            self.charts = CompareCharts(interactive=False)
+            legend = QLabel(variant_legend(labels))
+            legend.setWordWrap(True)
+            right = QVBoxLayout()
+            right.addWidget(legend)
+            right.addWidget(self.charts, 1)
+            row.addLayout(right, 2)
 
     def prepare(self, config: TrainConfig, last_step: int, variants: int) -> None:
-        self.charts.set_scene(config)
-        self.charts.set_variants([MetricHistory() for _ in range(variants)])
-        self.charts.fix_step_range(last_step)
+        if self.charts is not None:
+            self.charts.set_scene(config)
+            self.charts.set_variants([MetricHistory() for _ in range(variants)])
+            self.charts.fix_step_range(last_step)
 
     def show_snapshots(self, snaps: list[Snapshot]) -> None:
         added = False
         for variant, snap in enumerate(snaps):
-            self.grid.show_snapshot(variant, snap)
-            added = self.charts.add_variant_metrics(variant, dict(snap.metrics)) or added
-        if added:
+            if self.grid is not None:
+                self.grid.show_snapshot(variant, snap)
+            if self.charts is not None:
+                added = self.charts.add_variant_metrics(variant, dict(snap.metrics)) or added
+        if added and self.charts is not None:
             self.charts.refresh()
         if self.caption is not None:
             self.caption.setText(caption_text(self.title, snaps[0]))

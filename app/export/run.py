@@ -209,7 +209,9 @@ def export_variants(
 
             ensure_application()
             title = options.title or configs[0].scene.title or "GANscope"
-            frame = CompareExportFrame(title, labels, options.size, options.scale, options.caption)
+            frame = CompareExportFrame(
+                title, labels, options.size, options.scale, options.caption, options.panels
+            )
             frame.prepare(configs[0], options.steps, len(configs))
             count = _encode(frame, watched, frame.show_snapshots, options, temp)
     return ExportResult(
