@@ -92,7 +92,10 @@ def linear(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.T
     would not give the single run's bits (see `batching_is_exact`)."""
     if batching_is_exact(h.shape[1], weight.shape[2], weight.shape[1], h.dtype, h.device):
         return torch.baddbmm(bias[:, None, :], h, weight.transpose(1, 2))
-    return torch.stack([torch.addmm(bias[k], h[k], weight[k].t()) for k in range(h.shape[0])])
+    # unbind, not h[k]: each indexing's backward fills a zero tensor of the whole stack
+    # (K^2 work; 21% of a K = 8 step was aten::fill_), one unbind's stacks the K slices
+    rows = zip(bias.unbind(0), h.unbind(0), weight.unbind(0), strict=True)
+    return torch.stack([torch.addmm(b, x, w.t()) for b, x, w in rows])
 
 
 _EXACT: dict[tuple[Any, ...], bool] = {}
@@ -265,8 +268,9 @@ class BatchedTrainer:
             last = [k for k in now if i == d_counts[k] - 1]
             d_loss, fake = self._d_update(now, keep_fake=bool(last))
             losses[now, 0] = d_loss[now].detach()
+            fakes = fake.unbind(0)
             for k in last:
-                kept[k] = fake[k]
+                kept[k] = fakes[k]
         for j in range(max(g_counts.values())):
             now = [k for k in active if j < g_counts[k]]
             reuse = kept if j == 0 else {}
@@ -292,7 +296,8 @@ class BatchedTrainer:
             with torch.no_grad():
                 fake_in = self.G(z)
             fake = fake_in
-        fake_in = self._per_run(now, lambda k: noisy(runs[k], fake_in[k], stds[k]), (batch, 2))
+        drawn = fake_in.unbind(0)
+        fake_in = self._per_run(now, lambda k: noisy(runs[k], drawn[k], stds[k]), (batch, 2))
         loss = self._d_loss(now, real, fake_in)
         self._zero(self.D.leaves)
         loss[now].sum().backward()
@@ -309,11 +314,12 @@ class BatchedTrainer:
         if fresh:
             made = self.G(self._per_run(fresh, lambda k: runs[k].z(batch), (batch, self._z_dim())))
         rows = []
+        made_rows = made.unbind(0) if made is not None else ()
         for k in range(len(runs)):
             if k in now and k in reuse:
                 rows.append(reuse[k])
             elif k in now and made is not None:
-                rows.append(made[k])
+                rows.append(made_rows[k])
             else:
                 rows.append(torch.zeros(batch, 2, device=runs[0].device))
         loss = self._g_loss(now, torch.stack(rows))
@@ -363,12 +369,13 @@ class BatchedTrainer:
         gp = self._gradient_penalty(penalised, real, fake) if penalised else None
         r1 = self._input_grad_norm_sq(real) if smoothed else None
         losses = []
+        reals, fakes = real_score.unbind(0), fake_score.unbind(0)
         for k, run in enumerate(runs):
             if k not in now:
                 losses.append(real_score.new_zeros(()))
                 continue
             cfg = run.config
-            loss = Objective(cfg.training.loss).d_loss(real_score[k], fake_score[k])
+            loss = Objective(cfg.training.loss).d_loss(reals[k], fakes[k])
             if gp is not None and k in penalised:
                 loss = loss + cfg.gradient_penalty * gp[k]
             if r1 is not None and k in smoothed:
@@ -380,8 +387,9 @@ class BatchedTrainer:
         """G's loss per run (K,); D's weights get no gradient from it (as step.g_loss)."""
         runs = self.runs
         batch = fake.shape[1]
+        fakes = fake.unbind(0)
         inputs = self._per_run(
-            now, lambda k: noisy(runs[k], fake[k], noise_std(runs[k])), (batch, 2)
+            now, lambda k: noisy(runs[k], fakes[k], noise_std(runs[k])), (batch, 2)
         )
         for leaf in self.D.leaves:
             leaf.requires_grad_(False)
@@ -390,8 +398,9 @@ class BatchedTrainer:
         finally:
             for leaf in self.D.leaves:
                 leaf.requires_grad_(True)
+        scores = score.unbind(0)
         losses = [
-            Objective(run.config.training.loss).g_loss(score[k])
+            Objective(run.config.training.loss).g_loss(scores[k])
             if k in now
             else score.new_zeros(())
             for k, run in enumerate(runs)
