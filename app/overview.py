@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -301,28 +302,33 @@ class ModelOverview(QWidget):
         bounds: tuple[float, ...],
         colour: str,
     ) -> None:
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(colour))
+        """Up to 300 dots, in one call: round 3 px points (one drawEllipse per dot took a
+        third of a normal-mode frame)."""
+        mapped = self._to_box(points[:300], box, bounds)
+        mapped = mapped[np.isfinite(mapped).all(axis=1)]
+        polygon = pg.functions.create_qpolygonf(len(mapped))
+        pg.functions.ndarray_from_qpolygonf(polygon)[:] = mapped
+        pen = QPen(QColor(colour), 3.2)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         painter.save()
         painter.setClipRect(box)
-        for x, y in self._to_box(points[:300], box, bounds):
-            if np.isfinite(x) and np.isfinite(y):
-                painter.drawEllipse(QPointF(float(x), float(y)), 1.6, 1.6)
+        painter.setPen(pen)
+        painter.drawPoints(polygon)
         painter.restore()
 
     def _polyline(
         self, painter: QPainter, box: QRectF, grid: np.ndarray, bounds: tuple[float, ...]
     ) -> None:
+        """G's image of a noise grid: every grid line in one path, rows apart by NaNs."""
+        lines = np.concatenate([grid, grid.transpose(1, 0, 2)])  # (lines, points, 2)
+        mapped = self._to_box(lines.reshape(-1, 2), box, bounds).reshape(*lines.shape)
+        gaps = np.full((len(lines), 1, 2), np.nan)
+        joined = np.concatenate([mapped, gaps], axis=1).reshape(-1, 2)
+        path = pg.functions.arrayToQPath(joined[:, 0], joined[:, 1], connect="finite")
         painter.save()
         painter.setClipRect(box)
         painter.setPen(QPen(QColor(colours.MANIFOLD), 1))
-        for lines in (grid, grid.transpose(1, 0, 2)):
-            for row in lines:
-                mapped = self._to_box(row, box, bounds)
-                path = QPainterPath(QPointF(*map(float, mapped[0])))
-                for x, y in mapped[1:]:
-                    path.lineTo(float(x), float(y))
-                painter.drawPath(path)
+        painter.drawPath(path)
         painter.restore()
 
     def _bars(
