@@ -87,6 +87,9 @@ SPEEDS = {
 DEFAULT_SIZE = (1600, 1000)
 SIDE_BY_SIDE_DOCKS = 1500  # narrower screens get the two docks as tabs of one
 PRESENTER_FONT = 1.6
+# the toolbar less so: at 1.6x its last buttons (Export, Presenter, Help) went behind the
+# overflow chevron on 1280x720 and 1366x768 projectors
+PRESENTER_TOOLBAR_FONT = 1.25
 SETTINGS = ("GANscope", "GANscope")
 LECTURE_KNOBS = ("training.loss", "training.lr_g", "training.lr_d", "regularization.r1_gamma")
 # keys a number field has no use for: they reach the window's shortcuts even while one has
@@ -919,6 +922,10 @@ class MainWindow(QMainWindow):
             self._normal_state = (self.saveState(), self.isFullScreen())
             font.setPointSizeF(self._base_font.pointSizeF() * PRESENTER_FONT)
         QApplication.setFont(font)
+        toolbar_font = QFont(self._base_font)
+        if on:
+            toolbar_font.setPointSizeF(self._base_font.pointSizeF() * PRESENTER_TOOLBAR_FONT)
+        self.toolbar.setFont(toolbar_font)
         narration_font = QFont(font)  # (a styled label keeps its own font: set it too)
         narration_font.setBold(True)
         self.narration.setFont(narration_font)

@@ -15,11 +15,14 @@ from PySide6.QtWidgets import QWidget
 from app.charts import ChartsView
 
 MIN_CHART_WIDTH = 300  # beside the square
+PRESENTER_MIN_CHART_WIDTH = 440  # presenter fonts: 380 px pushed the charts under the dock
 MAX_SQUARE_SHARE = 0.6  # of the width, beside the charts: they need room to be read too
 MIN_CHART_HEIGHT = 200  # below it
 READABLE_CHART = (240, 150)  # width, height below which a chart is too small to read
 PRESENTER_CHART_WIDTH = 360  # presenter fonts: two columns of 300 px cut the titles mid-word
 KEY_MAX_SHARE = 0.3  # of the height: a key that would take more is left out, the view first
+# presenter mode: the data view dominates (at 1280x720 a kept key left it 280 px of 600)
+PRESENTER_KEY_MAX_SHARE = 0.2
 EXTRA_SHARE = 0.28  # the strip under the square (the Dirac-GAN's line), of its side
 GAP = 6
 
@@ -79,22 +82,16 @@ class Stage(QWidget):
             self._one_panel(width, height)
             return
         share = EXTRA_SHARE if self.extra is not None else 0.0
-        largest = min(
-            (height - GAP) / (1 + share), width - MIN_CHART_WIDTH - GAP, width * MAX_SQUARE_SHARE
-        )
-        self._show_key_if_it_fits(int(max(largest, 120)))
-        key_h = 0
-        for _ in range(3):  # the key's height depends on the square's width, and back
-            beside = min(
-                (height - key_h - GAP) / (1 + share),
-                width - MIN_CHART_WIDTH - GAP,
-                width * MAX_SQUARE_SHARE,
-            )
-            above = min(width, (height - key_h - MIN_CHART_HEIGHT - 2 * GAP) / (1 + share))
-            self.side_by_side = beside >= 0.9 * above  # beside keeps every chart readable
-            side = int(max(beside if self.side_by_side else above, 120))
-            key_width = side if self.side_by_side else width
-            key_h = self._key_height(key_width)
+        if self.key is not None:
+            self.key.setVisible(True)
+        side, key_width, key_h = self._square_and_key(width, height, share)
+        limit = PRESENTER_KEY_MAX_SHARE if self.presenter else KEY_MAX_SHARE
+        if self.key is not None and key_h > limit * height:
+            # a narrow square wraps the key into a tall column, which shrank the square
+            # further (at 1280x720 with the diagram shown, the view ended a 125 px
+            # thumbnail): the key is left out, the view first; the lecturer's words replace it
+            self.key.setVisible(False)
+            side, key_width, key_h = self._square_and_key(width, height, share)
         left = 0 if self.side_by_side else (width - side) // 2
         bottom = self._place_view(QRect(left, 0, side, side), key_width, key_h, share)
         if self.side_by_side:
@@ -103,6 +100,25 @@ class Stage(QWidget):
             chart_rect = QRect(0, bottom + GAP, width, height - bottom - GAP)
         self.charts.setGeometry(chart_rect)
         self._fit_charts(chart_rect.width(), chart_rect.height())
+
+    def _square_and_key(self, width: int, height: int, share: float) -> tuple[int, int, int]:
+        """The square's side, the key's width and height, and whether they sit beside the
+        charts (self.side_by_side), for the key as it is shown now."""
+        key_h = key_width = 0
+        side = 120
+        charts = PRESENTER_MIN_CHART_WIDTH if self.presenter else MIN_CHART_WIDTH
+        for _ in range(3):  # the key's height depends on the square's width, and back
+            beside = min(
+                (height - key_h - GAP) / (1 + share),
+                width - charts - GAP,
+                width * MAX_SQUARE_SHARE,
+            )
+            above = min(width, (height - key_h - MIN_CHART_HEIGHT - 2 * GAP) / (1 + share))
+            self.side_by_side = beside >= 0.9 * above  # beside keeps every chart readable
+            side = int(max(beside if self.side_by_side else above, 120))
+            key_width = side if self.side_by_side else width
+            key_h = self._key_height(key_width)
+        return side, key_width, key_h
 
     def _one_panel(self, width: int, height: int) -> None:
         """Only the view (as large a square as fits, the key under it) or only the charts."""
@@ -138,12 +154,11 @@ class Stage(QWidget):
         return max(self.key.heightForWidth(width), 0)
 
     def _show_key_if_it_fits(self, width: int) -> None:
-        """Leave the key out where, under a view this wide, it would take more than
-        KEY_MAX_SHARE of the height: a narrow square wraps it into a tall column, which
-        shrank the square further (at 1280x720 with the diagram shown, the view ended a
-        125 px thumbnail). The lecturer's words replace it; the view comes first."""
+        """The key under a view this wide, unless it would take more than its share of
+        the height (see `relayout`)."""
         if self.key is not None:
-            fits = self.key.heightForWidth(width) <= KEY_MAX_SHARE * self.height()
+            share = PRESENTER_KEY_MAX_SHARE if self.presenter else KEY_MAX_SHARE
+            fits = self.key.heightForWidth(width) <= share * self.height()
             self.key.setVisible(fits)
 
     def _place_square(self, square: QRect) -> QRect:
