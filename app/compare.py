@@ -240,7 +240,9 @@ class CompareGrid(QWidget):
 def variant_legend(labels: Sequence[str]) -> str:
     """'■ as is   ■ R1 gamma = 1': the variants' colours, for the charts' caption."""
     return "&nbsp;&nbsp;&nbsp;".join(
-        f"<span style='color:{VARIANT_COLOURS[i]}'>━</span>&nbsp;{html.escape(text)}"
+        # a label never breaks inside ("Seed =" at a line's end, "4" on the next)
+        f"<span style='color:{VARIANT_COLOURS[i]}'>━</span>&nbsp;"
+        f"{html.escape(text).replace(' ', '&nbsp;')}"
         for i, text in enumerate(labels)
     )
 

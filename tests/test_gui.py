@@ -499,3 +499,12 @@ def test_the_step_axis_follows_training_past_the_first_hundred_steps(qtbot, wind
         qtbot.waitUntil(lambda t=target: window._latest.step >= t, timeout=ENGINE_START_MS)
     leader = window.charts.plots[window.charts.shown[0]]
     qtbot.waitUntil(lambda: leader.vb.viewRange()[0][1] >= 200, timeout=5000)
+
+
+def test_the_variant_legend_never_breaks_inside_a_label() -> None:
+    """Eight seeds' legend once wrapped as '— Seed' at a line's end and '= 4' on the next."""
+    from app.compare import variant_legend
+
+    legend = variant_legend(["Seed = 3", "R1 gamma = 1"])
+    assert "Seed&nbsp;=&nbsp;3" in legend and "R1&nbsp;gamma&nbsp;=&nbsp;1" in legend
+    assert "Seed = 3" not in legend
