@@ -105,9 +105,7 @@ class Session:
                 last_full = last_frame = time.perf_counter()
             elif now - last_frame >= FRAME_SECONDS - CHUNK_SECONDS / 2:  # the nearest chunk end
                 self._emit_frame()
-                # on a 60 Hz schedule, not 1/60 s after this frame (that drifted to 55/s);
-                # after a stall, no burst of frames to catch up
-                last_frame = max(last_frame + FRAME_SECONDS, now - FRAME_SECONDS / 2)
+                last_frame = now
             if self._stopped():
                 self._set_playing(False)
 
