@@ -20,7 +20,7 @@ MAX_SQUARE_SHARE = 0.6  # of the width, beside the charts: they need room to be 
 MIN_CHART_HEIGHT = 200  # below it
 READABLE_CHART = (240, 150)  # width, height below which a chart is too small to read
 PRESENTER_CHART_WIDTH = 360  # presenter fonts: two columns of 300 px cut the titles mid-word
-KEY_MAX_SHARE = 0.3  # of the height: a key that would take more is left out, the view first
+KEY_MAX_SHARE = 0.3  # of the height: a key that would take more goes under the charts
 # presenter mode: the data view dominates (at 1280x720 a kept key left it 280 px of 600)
 PRESENTER_KEY_MAX_SHARE = 0.2
 EXTRA_SHARE = 0.28  # the strip under the square (the Dirac-GAN's line), of its side
@@ -86,18 +86,27 @@ class Stage(QWidget):
             self.key.setVisible(True)
         side, key_width, key_h = self._square_and_key(width, height, share)
         limit = PRESENTER_KEY_MAX_SHARE if self.presenter else KEY_MAX_SHARE
+        under_charts = False
         if self.key is not None and key_h > limit * height:
             # a narrow square wraps the key into a tall column, which shrank the square
             # further (at 1280x720 with the diagram shown, the view ended a 125 px
-            # thumbnail): the key is left out, the view first; the lecturer's words replace it
+            # thumbnail): the view first. The key moves under the charts, where it is wide
+            # and short; in presenter mode it is left out (the lecturer's words replace it)
             self.key.setVisible(False)
             side, key_width, key_h = self._square_and_key(width, height, share)
+            under_charts = self.side_by_side and not self.presenter
         left = 0 if self.side_by_side else (width - side) // 2
         bottom = self._place_view(QRect(left, 0, side, side), key_width, key_h, share)
         if self.side_by_side:
             chart_rect = QRect(side + GAP, 0, width - side - GAP, height)
         else:
             chart_rect = QRect(0, bottom + GAP, width, height - bottom - GAP)
+        if under_charts and self.key is not None:
+            below = self.key.heightForWidth(chart_rect.width())
+            if below <= limit * height:
+                self.key.setVisible(True)
+                self.key.setGeometry(chart_rect.left(), height - below, chart_rect.width(), below)
+                chart_rect.setHeight(height - below - GAP)
         self.charts.setGeometry(chart_rect)
         self._fit_charts(chart_rect.width(), chart_rect.height())
 

@@ -243,6 +243,12 @@ def test_a_short_stage_keeps_the_view_large_and_leaves_the_key_out(
         assert not window.key.isHidden()
     finally:
         window.set_presenter(False)
+    # a student's window as short (1280x720 with the diagram): the key moves under the charts
+    stage.resize(964, 413)
+    stage.settle_now()
+    assert not window.key.isHidden()
+    assert window.key.geometry().left() >= window.sample_view.geometry().right()
+    assert window.sample_view.width() >= 300
 
 
 def test_d_surface_image_spans_the_view_bounds(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
