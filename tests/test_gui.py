@@ -149,7 +149,10 @@ def test_layers_toggle(qtbot, window: MainWindow) -> None:  # type: ignore[no-un
 
 def test_dirac_scene_shows_phase_portrait(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     window.load_scene(resolve("sandbox_dirac"))
-    qtbot.waitUntil(lambda: window._latest.dirac is not None, timeout=5000)
+    qtbot.waitUntil(  # (no snapshot at all until the new run's first: None in between)
+        lambda: window._latest is not None and window._latest.dirac is not None,
+        timeout=ENGINE_START_MS,
+    )
     window.worker.step_once(30)
     qtbot.waitUntil(lambda: window._latest.step == 30, timeout=5000)
     qtbot.waitUntil(lambda: len(window.phase_view._theta) >= 2, timeout=5000)
@@ -162,7 +165,8 @@ def test_dirac_scene_shows_phase_portrait(qtbot, window: MainWindow) -> None:  #
     assert window.stage.main is window.phase_view and window.dirac_line.isVisible()
     window.load_scene(resolve("ring_collapse"))
     qtbot.waitUntil(
-        lambda: window._latest is not None and window._latest.dirac is None, timeout=5000
+        lambda: window._latest is not None and window._latest.dirac is None,
+        timeout=ENGINE_START_MS,
     )
     assert "modes" in charts.shown and "distance" not in charts.shown
     assert window.stage.main is window.sample_view and not window.dirac_line.isVisible()
