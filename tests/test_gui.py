@@ -188,7 +188,7 @@ def test_clipping_chart_shows_only_while_d_is_clipped(qtbot, window: MainWindow)
     assert low == pytest.approx(-high)
     assert np.median(window.sample_view.image.image) == pytest.approx(0, abs=1e-3 * high)
     window.load_scene(resolve("sandbox_ring"))
-    qtbot.waitUntil(lambda: "clip" not in charts.shown, timeout=5000)
+    qtbot.waitUntil(lambda: "clip" not in charts.shown, timeout=ENGINE_START_MS)
     assert not charts.plots["clip"].isVisible()
 
 
@@ -503,7 +503,10 @@ def test_the_step_axis_follows_training_past_the_first_hundred_steps(qtbot, wind
     scene = resolve("ring_fix_r1")
     config = scene.config.with_changes({"training.batch": 64, "view.resolution": 24})
     window.load_scene(type(scene)(scene.name, config, scene.path))
-    qtbot.waitUntil(lambda: window.scene.name == "ring_fix_r1", timeout=ENGINE_START_MS)
+    qtbot.waitUntil(  # the new run's first snapshot (None until it comes)
+        lambda: window.scene.name == "ring_fix_r1" and window._latest is not None,
+        timeout=ENGINE_START_MS,
+    )
     for target in (30, 60, 200):  # a few early snapshots set the limit, then past 100
         window.worker.step_once(target - window._latest.step)
         qtbot.waitUntil(lambda t=target: window._latest.step >= t, timeout=ENGINE_START_MS)
