@@ -10,8 +10,14 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 from typing import Any
 
 import pytest
+import torch
 
 from models.config import TrainConfig, parse_config
+
+# One torch thread, as the training process and `calibrate` use: results do not depend on
+# how many cores the machine has, and two threads spinning on a busy 2-core machine once
+# took 456 s over a 5,000-step claim that takes 8 s on one.
+torch.set_num_threads(1)
 
 
 def small_config(**sections: dict[str, Any]) -> TrainConfig:
