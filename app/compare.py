@@ -35,7 +35,7 @@ from models.engine.changes import label
 from models.history import MetricHistory
 from models.knobs import KNOB_BY_KEY
 from models.snapshot import Snapshot
-from scenes.loader import Scene, changed_keys
+from scenes.loader import Scene
 
 MAX_VARIANTS = 8
 # a colour per variant: Okabe-Ito, black first (the base), never the real/generated pair
@@ -62,7 +62,7 @@ def variants_for(
     base = scene.config
     if kind == "fix" and pair is not None:
         configs = [base, pair.config]
-        differs = [k for k in changed_keys(base, pair.config) if k in KNOB_BY_KEY]
+        differs = [k for k in base.changes_to(pair.config) if k in KNOB_BY_KEY]
         text = "; ".join(label(k, pair.config.value(k)) for k in differs)
         labels = ["as is", text or pair.config.scene.title]
     elif kind == "seeds":

@@ -69,7 +69,7 @@ from models.messages import ChangeResult, RunStarted, SessionSaved
 from models.session_file import SUFFIX
 from models.snapshot import Snapshot
 from models.targets import MAX_POINTS, read_points_csv, view_bounds
-from scenes.loader import Scene, changed_keys, library, load_scene_file, portable_config
+from scenes.loader import Scene, library, load_scene_file, portable_config
 
 OVERVIEW_MIN_SCREEN_HEIGHT = 1000
 PRESENTER_OVERVIEW_SHARE = 0.25  # of the window's height, for the diagram in presenter mode
@@ -961,7 +961,7 @@ class MainWindow(QMainWindow):
         available = {k.key for k in panel_knobs()}
         keys: list[str] = []
         if pair is not None:
-            keys = [k for k in changed_keys(self.config, pair.config) if k in available]
+            keys = [k for k in self.config.changes_to(pair.config) if k in available]
         return keys or [k for k in LECTURE_KNOBS if k in available]
 
     def show_fitted(self) -> None:

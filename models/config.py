@@ -362,6 +362,21 @@ class TrainConfig(_Section):
             node = getattr(node, part)
         return node
 
+    def changes_to(self, other: TrainConfig) -> dict[str, Any]:
+        """The dotted keys (``"training.lr_d"``) whose values differ in `other`, with
+        `other`'s values: what `with_changes` (or `--set`) needs to turn this config into it.
+        The one diff of configs: live changes, compare labels, exports and presenter mode
+        all read it."""
+        old, new = self.model_dump(mode="json"), other.model_dump(mode="json")
+        changes = {}
+        for section, values in new.items():
+            if not isinstance(values, dict):
+                continue
+            for key, value in values.items():
+                if old.get(section, {}).get(key) != value:
+                    changes[f"{section}.{key}"] = value
+        return changes
+
     def to_toml(self) -> str:
         """The config as a scene file that loads back to the same config."""
         data: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)

@@ -17,6 +17,41 @@ def _input_grad_norm_sq(critic: Critic, x: torch.Tensor, pack: int) -> torch.Ten
     return grad.reshape(-1, 2 * pack).square().sum(dim=1)
 
 
+# The penalties' formulas, once: the single-run step (models/engine/step.py) and the stacked
+# one (models/engine/batched.py) compute the norms their own way and share these.
+
+
+def interpolates(
+    real: torch.Tensor, fake: torch.Tensor, pack: int, generator: torch.Generator | None
+) -> torch.Tensor:
+    """WGAN-GP's points: one random mix of a real and a fake packed group per group."""
+    groups = real.shape[0] // pack
+    alpha = torch.rand(groups, 1, 1, device=real.device, generator=generator)
+    real_g, fake_g = real.view(groups, pack, 2), fake.view(groups, pack, 2)
+    return (alpha * real_g + (1 - alpha) * fake_g).view(-1, 2)
+
+
+def gradient_penalty_of(norm_sq: torch.Tensor) -> torch.Tensor:
+    """WGAN-GP (Gulrajani et al. 2017): (|grad D| - 1)^2, from |grad D|^2 at the interpolates."""
+    return ((norm_sq + 1e-12).sqrt() - 1.0).square().mean()
+
+
+def penalised_d_loss(
+    loss: torch.Tensor,
+    gp_lambda: float,
+    r1_gamma: float,
+    gp: torch.Tensor | None,
+    r1: torch.Tensor | None,
+) -> torch.Tensor:
+    """D's objective plus lambda x WGAN-GP plus gamma / 2 x R1 (Mescheder et al. 2018; R1 is
+    the mean |grad D|^2 on real data). A new penalty is added here, for every engine."""
+    if gp is not None:
+        loss = loss + gp_lambda * gp
+    if r1 is not None:
+        loss = loss + 0.5 * r1_gamma * r1
+    return loss
+
+
 def gradient_penalty(
     critic: Critic,
     real: torch.Tensor,
@@ -24,17 +59,13 @@ def gradient_penalty(
     pack: int,
     generator: torch.Generator | None,
 ) -> torch.Tensor:
-    """WGAN-GP (Gulrajani et al. 2017): (|grad D| - 1)^2 on random real/fake interpolates."""
-    groups = real.shape[0] // pack
-    alpha = torch.rand(groups, 1, 1, device=real.device, generator=generator)
-    real_g, fake_g = real.view(groups, pack, 2), fake.view(groups, pack, 2)
-    mix = (alpha * real_g + (1 - alpha) * fake_g).view(-1, 2)
-    norm = (_input_grad_norm_sq(critic, mix, pack) + 1e-12).sqrt()
-    return (norm - 1.0).square().mean()
+    """WGAN-GP on random real/fake interpolates, for one run's critic."""
+    mix = interpolates(real, fake, pack, generator)
+    return gradient_penalty_of(_input_grad_norm_sq(critic, mix, pack))
 
 
 def r1_penalty(critic: Critic, real: torch.Tensor, pack: int) -> torch.Tensor:
-    """R1 (Mescheder et al. 2018): |grad D|^2 on real data; the caller scales it by gamma / 2."""
+    """R1: |grad D|^2 on real data, averaged (`penalised_d_loss` scales it by gamma / 2)."""
     return _input_grad_norm_sq(critic, real, pack).mean()
 
 

@@ -534,15 +534,5 @@ def needs_own_model(old: TrainConfig, new: TrainConfig) -> bool:
     that rebuilds its networks or restarts it."""
     if batch_key(old) != batch_key(new):
         return True
-    keys = [k for k in _dotted_keys(new) if old.value(k) != new.value(k)]
+    keys = old.changes_to(new)
     return any(effect_of(k) in ("generator", "discriminator", "target", "restart") for k in keys)
-
-
-def _dotted_keys(config: TrainConfig) -> list[str]:
-    data = config.model_dump()
-    return [
-        f"{section}.{key}"
-        for section, values in data.items()
-        if isinstance(values, dict) and section != "scene"
-        for key in values
-    ]

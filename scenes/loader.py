@@ -5,7 +5,6 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from models.config import ConfigError, TrainConfig, parse_config
 from models.targets import build_target
@@ -90,17 +89,3 @@ def portable_config(config: TrainConfig, base_dir: Path | None) -> TrainConfig:
     if Path(target.file).is_absolute():
         return config
     return config.with_changes({"target.file": str((base_dir / config.target.file).resolve())})
-
-
-def changed_keys(base: TrainConfig, current: TrainConfig) -> dict[str, Any]:
-    """Dotted keys (training.lr_d) whose values differ: what `--set` needs to turn the
-    base scene into the current one."""
-    old, new = base.model_dump(mode="json"), current.model_dump(mode="json")
-    changes = {}
-    for section, values in new.items():
-        if not isinstance(values, dict):
-            continue
-        for key, value in values.items():
-            if old.get(section, {}).get(key) != value:
-                changes[f"{section}.{key}"] = value
-    return changes

@@ -152,5 +152,5 @@ def test_batched_runs_still_save_and_change_like_trainers(small: Small) -> None:
     resumed.step(10)
     assert same(resumed, first)  # a stacked run's state is a plain run's state
     first.apply({"training.lr_d": 2e-4})  # a hot change goes to that run only
-    assert first.opt_d.param_groups[0]["lr"] == 2e-4
-    assert batched.trainers[1].opt_d.param_groups[0]["lr"] == 1e-3
+    assert first.run.opt_d.param_groups[0]["lr"] == 2e-4
+    assert batched.trainers[1].run.opt_d.param_groups[0]["lr"] == 1e-3

@@ -69,8 +69,8 @@ def test_phases_run_through_are_exactly_one_step(small: Small, name: str) -> Non
 
 def test_phases_report_who_moves_and_what_changed(small: Small) -> None:
     trainer = Trainer(small(training={"d_steps": 2}))
-    d_before = [p.detach().clone() for p in trainer.D.parameters()]
-    g_before = [p.detach().clone() for p in trainer.G.parameters()]
+    d_before = [p.detach().clone() for p in trainer.run.D.parameters()]
+    g_before = [p.detach().clone() for p in trainer.run.G.parameters()]
     phases = trainer.phases()
     real = next(phases)
     assert (real.kind, real.player, real.index, real.count) == ("d_real", "D", 0, 2)
@@ -78,10 +78,11 @@ def test_phases_report_who_moves_and_what_changed(small: Small) -> None:
     for phase in phases:
         if phase.kind == "d_step" and phase.index == 0:
             moved = [
-                not torch.equal(a, b) for a, b in zip(d_before, trainer.D.parameters(), strict=True)
+                not torch.equal(a, b)
+                for a, b in zip(d_before, trainer.run.D.parameters(), strict=True)
             ]
             unmoved = [
-                torch.equal(a, b) for a, b in zip(g_before, trainer.G.parameters(), strict=True)
+                torch.equal(a, b) for a, b in zip(g_before, trainer.run.G.parameters(), strict=True)
             ]
             assert all(moved) and all(unmoved)  # a D update moves D only
             assert phase.loss is not None and math.isfinite(float(phase.loss))

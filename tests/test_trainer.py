@@ -18,7 +18,7 @@ Small = Callable[..., TrainConfig]
 
 
 def params(trainer: Trainer) -> list[torch.Tensor]:
-    return [p.detach().clone() for p in [*trainer.G.parameters(), *trainer.D.parameters()]]
+    return [p.detach().clone() for p in [*trainer.run.G.parameters(), *trainer.run.D.parameters()]]
 
 
 def test_same_seed_same_run_and_snapshots_do_not_disturb_it(small: Small) -> None:
@@ -93,7 +93,7 @@ def test_weight_clipping_keeps_every_critic_weight_in_range(small: Small) -> Non
         small(training={"loss": "wgan", "lr_d": 0.05}, regularization={"weight_clip": 0.01})
     )
     trainer.step(5)
-    weights = torch.cat([p.detach().flatten() for p in trainer.D.parameters()])
+    weights = torch.cat([p.detach().flatten() for p in trainer.run.D.parameters()])
     assert float(weights.abs().max()) <= 0.01 + 1e-7
     pinned = float((weights.abs() >= 0.0099).float().mean())
     assert trainer.snapshot().metrics["d_weights_at_clip"] == pytest.approx(pinned)
@@ -106,8 +106,8 @@ def test_pinned_weights_metric_is_undefined_without_clipping(small: Small) -> No
 
 def test_packing_feeds_d_groups_of_m_samples(small: Small) -> None:
     trainer = Trainer(small(regularization={"pack": 4}))
-    assert trainer.D.features[0].in_features == 8
-    assert trainer.D(torch.zeros(64, 2)).shape == (16,)
+    assert trainer.run.D.features[0].in_features == 8
+    assert trainer.run.D(torch.zeros(64, 2)).shape == (16,)
 
 
 def test_unrolling_changes_what_g_learns(small: Small) -> None:
@@ -115,13 +115,13 @@ def test_unrolling_changes_what_g_learns(small: Small) -> None:
     unrolled = Trainer(small(regularization={"unrolled_steps": 3}))
     plain.step(1)
     unrolled.step(1)
-    g_plain = [p.detach() for p in plain.G.parameters()]
-    g_unrolled = [p.detach() for p in unrolled.G.parameters()]
+    g_plain = [p.detach() for p in plain.run.G.parameters()]
+    g_unrolled = [p.detach() for p in unrolled.run.G.parameters()]
     assert not all(torch.equal(a, b) for a, b in zip(g_plain, g_unrolled, strict=True))
     # D's own update is the same: unrolling only changes G's view of D
     assert all(
         torch.equal(a.detach(), b.detach())
-        for a, b in zip(plain.D.parameters(), unrolled.D.parameters(), strict=True)
+        for a, b in zip(plain.run.D.parameters(), unrolled.run.D.parameters(), strict=True)
     )
 
 
@@ -161,13 +161,13 @@ def test_saturating_loss_starves_g_where_d_is_confident(small: Small) -> None:
 def test_hot_change_keeps_optimizer_state(small: Small) -> None:
     trainer = Trainer(small())
     trainer.step(10)
-    state = {id(p): s["exp_avg"].clone() for p, s in trainer.opt_d.state.items()}
-    d_before = trainer.D
+    state = {id(p): s["exp_avg"].clone() for p, s in trainer.run.opt_d.state.items()}
+    d_before = trainer.run.D
     report = trainer.apply({"training.lr_d": 2e-4, "training.loss": "hinge"})
     assert report.rebuilt == () and not report.reset
-    assert trainer.D is d_before
-    assert trainer.opt_d.param_groups[0]["lr"] == 2e-4
-    assert all(torch.equal(s["exp_avg"], state[id(p)]) for p, s in trainer.opt_d.state.items())
+    assert trainer.run.D is d_before
+    assert trainer.run.opt_d.param_groups[0]["lr"] == 2e-4
+    assert all(torch.equal(s["exp_avg"], state[id(p)]) for p, s in trainer.run.opt_d.state.items())
     assert trainer.step_count == 10 and trainer.config.training.loss == "hinge"
     trainer.step(1)
     assert trainer.step_count == 11
@@ -176,10 +176,10 @@ def test_hot_change_keeps_optimizer_state(small: Small) -> None:
 def test_structural_change_rebuilds_only_that_network(small: Small) -> None:
     trainer = Trainer(small())
     trainer.step(5)
-    d_before = trainer.D
+    d_before = trainer.run.D
     report = trainer.apply({"generator.width": 48})
     assert report.rebuilt == ("generator",) and "rebuilt generator" in report.message
-    assert trainer.G.net[0].out_features == 48 and trainer.D is d_before
+    assert trainer.run.G.net[0].out_features == 48 and trainer.run.D is d_before
     assert trainer.step_count == 5
     assert trainer.apply({"training.seed": 9}).reset and trainer.step_count == 0
 

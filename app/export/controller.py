@@ -17,7 +17,7 @@ from app.export.job import ExportJob
 from app.export.options import caption_title
 from app.export.recorder import ScreenRecorder
 from models.config import TrainConfig
-from scenes.loader import Scene, changed_keys
+from scenes.loader import Scene
 
 ShowMessage = Callable[[str, bool], None]
 
@@ -124,7 +124,7 @@ class ExportController(QObject):
         """The command-line scene argument and --set flags for the current settings."""
         scene, config = self.current()
         words = [scene.name if scene.name in self.library_names else str(scene.path)]
-        for key, value in changed_keys(scene.config, config).items():
+        for key, value in scene.config.changes_to(config).items():
             text = str(value).lower() if isinstance(value, bool) else str(value).replace(" ", "")
             words += ["--set", f"{key}={text}"]
         return words

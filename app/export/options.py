@@ -12,7 +12,6 @@ from pathlib import Path
 from models.atomic import destination_problem
 from models.config import TrainConfig
 from models.engine.changes import label
-from scenes.loader import changed_keys
 
 FORMATS = ("mp4", "gif", "png", "svg", "csv")
 ANIMATED = ("mp4", "gif")
@@ -195,7 +194,7 @@ def command_args(options: ExportOptions) -> list[str]:
 
 def caption_title(scene_config: TrainConfig, config: TrainConfig) -> str:
     """The scene's title, and what was changed from it ("... · R1 gamma = 1")."""
-    changes = changed_keys(scene_config, config)
+    changes = scene_config.changes_to(config)
     changes.pop("training.device", None)
     parts = [label(key, config.value(key)) for key in changes]
     title = scene_config.scene.title or "GANscope"

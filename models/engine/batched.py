@@ -375,12 +375,15 @@ class BatchedTrainer:
                 losses.append(real_score.new_zeros(()))
                 continue
             cfg = run.config
-            loss = Objective(cfg.training.loss).d_loss(reals[k], fakes[k])
-            if gp is not None and k in penalised:
-                loss = loss + cfg.gradient_penalty * gp[k]
-            if r1 is not None and k in smoothed:
-                loss = loss + 0.5 * cfg.regularization.r1_gamma * r1[k].mean()
-            losses.append(loss)
+            losses.append(
+                regularizers.penalised_d_loss(
+                    Objective(cfg.training.loss).d_loss(reals[k], fakes[k]),
+                    cfg.gradient_penalty,
+                    cfg.regularization.r1_gamma,
+                    gp[k] if gp is not None and k in penalised else None,
+                    r1[k].mean() if r1 is not None and k in smoothed else None,
+                )
+            )
         return torch.stack(losses)
 
     def _g_loss(self, now: list[int], fake: torch.Tensor) -> torch.Tensor:
@@ -413,19 +416,16 @@ class BatchedTrainer:
         """WGAN-GP per run on random real/fake interpolates, each run's alpha from its own
         stream (regularizers.gradient_penalty, with D's passes batched)."""
         pack, batch = self.D.pack, real.shape[1]
-        groups = batch // pack
         runs = self.runs
-        mixes = []
-        for k, run in enumerate(runs):
-            if k not in penalised:
-                mixes.append(torch.zeros(batch, 2, device=real.device))
-                continue
-            alpha = torch.rand(groups, 1, 1, device=real.device, generator=run.rng)
-            real_g, fake_g = real[k].view(groups, pack, 2), fake[k].view(groups, pack, 2)
-            mixes.append((alpha * real_g + (1 - alpha) * fake_g).view(-1, 2))
+        mixes = [
+            regularizers.interpolates(real[k], fake[k], pack, run.rng)
+            if k in penalised
+            else torch.zeros(batch, 2, device=real.device)
+            for k, run in enumerate(runs)
+        ]
         norm_sq = self._input_grad_norm_sq(torch.stack(mixes))
         return [
-            ((norm_sq[k] + 1e-12).sqrt() - 1.0).square().mean() if k in penalised else None
+            regularizers.gradient_penalty_of(norm_sq[k]) if k in penalised else None
             for k in range(len(runs))
         ]
 

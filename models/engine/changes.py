@@ -3,7 +3,6 @@ says (models/knobs.py), and the report says it in words for the status bar and t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,10 +59,6 @@ def readable(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "(" + ", ".join(readable(v) for v in value) + ")"
     return str(value)
-
-
-def changed_keys(old: TrainConfig, new: TrainConfig, keys: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(k for k in keys if old.value(k) != new.value(k))
 
 
 def apply_changes(run: RunState, new: TrainConfig, changed: tuple[str, ...]) -> ApplyReport:

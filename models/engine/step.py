@@ -161,14 +161,14 @@ def d_loss(
     cfg = run.config
     objective = Objective(cfg.training.loss)
     loss = objective.d_loss(*score_pair(run.D, run.D, real, fake))
-    pack = run.D.pack
-    if cfg.gradient_penalty > 0:
-        gp = regularizers.gradient_penalty(run.D, real, fake, pack, rng)
-        loss = loss + cfg.gradient_penalty * gp
-    if cfg.regularization.r1_gamma > 0:
-        r1 = regularizers.r1_penalty(run.D, real, pack)
-        loss = loss + 0.5 * cfg.regularization.r1_gamma * r1
-    return loss
+    pack, gamma = run.D.pack, cfg.regularization.r1_gamma
+    gp = (
+        regularizers.gradient_penalty(run.D, real, fake, pack, rng)
+        if cfg.gradient_penalty > 0
+        else None
+    )
+    r1 = regularizers.r1_penalty(run.D, real, pack) if gamma > 0 else None
+    return regularizers.penalised_d_loss(loss, cfg.gradient_penalty, gamma, gp, r1)
 
 
 def g_loss(run: RunState, critic: Callable[..., torch.Tensor], fake: torch.Tensor) -> torch.Tensor:

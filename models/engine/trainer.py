@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from models.config import TrainConfig
-from models.engine.changes import ApplyReport, apply_changes, changed_keys
+from models.engine.changes import ApplyReport, apply_changes
 from models.engine.observe import Observer
 from models.engine.safety import LastGoodState, explain_divergence, first_bad_row, state_finite
 from models.engine.state import RunState
@@ -52,26 +52,6 @@ class Trainer:
     @property
     def step_count(self) -> int:
         return self.run.step
-
-    @property
-    def device(self) -> torch.device:
-        return self.run.device
-
-    @property
-    def G(self) -> torch.nn.Module:
-        return self.run.G
-
-    @property
-    def D(self) -> torch.nn.Module:
-        return self.run.D
-
-    @property
-    def opt_g(self) -> torch.optim.Optimizer:
-        return self.run.opt_g
-
-    @property
-    def opt_d(self) -> torch.optim.Optimizer:
-        return self.run.opt_d
 
     def optimizer_steps(self) -> tuple[int, int]:
         return self.run.optimizer_steps()
@@ -120,7 +100,8 @@ class Trainer:
         """Change settings between iterations. Raises ConfigError (and changes nothing) if
         a value is invalid. What each key does is its knob's effect (models/knobs.py)."""
         new = self.config.with_changes(changes)
-        report = apply_changes(self.run, new, changed_keys(self.config, new, changes))
+        differ = self.config.changes_to(new)
+        report = apply_changes(self.run, new, tuple(k for k in changes if k in differ))
         if report.reset:
             self._start(RunState(new, self._base_dir))
         else:
