@@ -439,11 +439,11 @@ def _positive_seconds(text: str) -> float:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     if args.soak is not None:
-        from app.bench_gui import soak_probe  # imports Qt, so only when asked
+        from app.bench.gui import soak_probe  # imports Qt, so only when asked
 
         report = soak_probe(args.soak)
     else:
-        from app.bench import run_bench
+        from app.bench.engine import run_bench
 
         report = run_bench(quick=args.quick, gui=not args.no_gui)
     if args.json:

@@ -19,7 +19,22 @@ DISC = "#CC79A7"  # reddish purple: D's own loss, gradients and weights
 MANIFOLD = "#009E73"  # bluish green: G's manifold (the image of a latent grid)
 NEUTRAL = "#555555"  # grey: totals, reference lines, the W1 noise floor
 EDIT = "#222222"  # near black: markers of the user's edits
+NOTE = "#f4f1e8"  # warm paper: the slow-motion narration line
+ERROR = "#c0392b"  # red: refusals and failures in the status line and dialogs
 ARROW = (25, 25, 25)  # G's gradient arrows: dark, to read over either side of the surface
+
+# compare mode, a colour per variant: Okabe-Ito, black first (the base), never the
+# real/generated pair
+VARIANTS = (
+    "#000000",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#8C6D1F",
+    "#777777",
+    "#0072B2",
+)
 
 # The surface: orange (D is sure the point is generated) - white - blue (sure it is real).
 # Pale ends, so dots of the same hue still stand out on their own side.

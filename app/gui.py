@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 DEFAULT_SCENE = "sandbox_ring"
 
@@ -18,15 +19,20 @@ def run_gui(
     as soon as the engine is up (a lecture that opens on the moving picture); `compare`:
     'fix' or 'seeds', start in compare mode; `slow`: start in slow motion."""
     from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
-    from app.main_window import MainWindow
+    from app.plain_text import warn
+    from app.window.main_window import MainWindow
     from models.config import ConfigError
+    from models.session_file import SUFFIX
     from scenes.loader import resolve
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GANscope")
     problem = None
+    session = None
+    if scene_name and Path(scene_name).suffix == SUFFIX:  # a saved session: open it on start
+        session, scene_name = Path(scene_name), None
     try:
         scene = resolve(scene_name or DEFAULT_SCENE)
     except ConfigError as exc:
@@ -37,17 +43,19 @@ def run_gui(
     window.offer_restore()
     if not (presenter or play or compare or slow):  # a lecture opening on the picture
         window.offer_tour()
+    if session is not None:
+        window.files.open_session_file(session)
     if presenter:
-        window.presenter_action.setChecked(True)
+        window.model.set_presenter(True)
     if compare:
         window.start_compare(compare)
     if play:
         window.worker.play()
     elif slow:
-        window.slow_motion_when_ready()
+        window.slow.start_when_ready()
     if problem:
-        window.show_message(f"Could not open {scene_name}; showing {DEFAULT_SCENE}.", error=True)
-        QMessageBox.warning(window, "Scene not loaded", problem)
+        window.model.say(f"Could not open {scene_name}; showing {DEFAULT_SCENE}.", error=True)
+        warn(window, "Scene not loaded", problem)
     code = app.exec()
     # Delete the window while the application still exists: left to interpreter shutdown,
     # Python may free the QApplication first, and Qt then crashes on exit.

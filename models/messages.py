@@ -58,6 +58,7 @@ class StepPhase:
 class Apply:
     changes: Mapping[str, Any]
     variant: int | None = None  # compare mode: which run (None: every run)
+    source: str = ""  # who asked, when not the controls ("undo", "doctor"): named on the marker
 
 
 @dataclass(frozen=True)
@@ -116,35 +117,37 @@ Command = (
 )  # fmt: skip
 
 # ------------------------------------------------------------------ events (session -> window)
+# Keyword-only, so each value is named where an event is made.
 
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
 class Ready:
     """The session is up (torch imported, the first run built): supervision starts now."""
 
     pid: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Heartbeat:
     """Sent at least twice a second while the session loop is alive."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SnapshotReady:
     snapshot: Snapshot
     run_id: int
     variant: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FrameReady:
     frame: Frame
     run_id: int
     variant: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChangeResult:
     """What became of one Apply, for the status bar and the chart markers."""
 
@@ -157,9 +160,10 @@ class ChangeResult:
     optimizer_steps: tuple[int, int] = (0, 0)  # optimizer steps in G's and D's state afterwards
     marker: Marker | None = None
     variant: int = 0
+    source: str = ""  # the Apply's source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlayingChanged:
     playing: bool
 
@@ -167,7 +171,7 @@ class PlayingChanged:
 RunReason = Literal["load", "reset", "rewind", "session", "compare"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunStarted:
     """A run (re)starts: a new scene, a reset, a restored session or a rewind. Everything
     drawn from earlier runs is stale; `history` is what this run has so far."""
@@ -177,20 +181,21 @@ class RunStarted:
     history: MetricHistory
     reason: RunReason
     message: str = ""
+    scene_name: str = ""  # a restored session: the scene it was saved from
     # compare mode: every variant's label, config and history (empty for one run)
     labels: tuple[str, ...] = ()
     configs: tuple[TrainConfig, ...] = ()
     histories: tuple[MetricHistory, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LoadRefused:
     """A scene or session could not be loaded; the current run is untouched."""
 
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TimelineChanged:
     """The steps a rewind can go back to, oldest first."""
 
@@ -198,7 +203,7 @@ class TimelineChanged:
     run_id: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PhaseDone:
     """One phase of a stepped iteration, with what the window needs to show it."""
 
@@ -213,14 +218,14 @@ class PhaseDone:
     run_id: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SessionSaved:
     path: Path
     ok: bool
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Crashed:
     """An unexpected error ended the training process; `details` is its traceback."""
 
@@ -228,7 +233,16 @@ class Crashed:
     details: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class TrainingStopped:
+    """Made by the window's supervisor (app/process/worker.py), never sent by the session:
+    the training process died, hung or reported a crash, and says so in words."""
+
+    message: str
+    details: str = ""
+
+
 Event = (
     Ready | Heartbeat | SnapshotReady | FrameReady | ChangeResult | PlayingChanged | RunStarted
-    | LoadRefused | TimelineChanged | PhaseDone | SessionSaved | Crashed
+    | LoadRefused | TimelineChanged | PhaseDone | SessionSaved | Crashed | TrainingStopped
 )  # fmt: skip

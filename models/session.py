@@ -1,9 +1,10 @@
 """An interactive training session: the loop the window steers, free of any transport.
 
 Commands (models/messages.py) arrive through ``inbox``; events leave through ``outbox``. The
-app runs the session in a child process (`serve`, steered by app/worker.py) so training never
-competes with drawing for Python's GIL. Commands are handled between training chunks of about
-10 ms, so play, pause, step and changes take effect within about one frame.
+app runs the session in a child process (app/process/serve.py, steered by
+app/process/worker.py) so training never competes with drawing for Python's GIL. Commands
+are handled between training chunks of about 10 ms, so play, pause, step and changes take
+effect within about one frame.
 
 The session owns the run's metric history and its timeline (checkpoints to go back to). Every
 run it starts (a scene, a reset, a rewind, a restored session) gets a new run id, and every
@@ -12,10 +13,8 @@ snapshot carries it: the window never draws a late snapshot of a run it has left
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,29 +45,6 @@ Outbox = Callable[[msg.Event], None]
 PHASE_BOUNDARY = {"d_update": ("d_step", "step"), "g_update": ("g_step", "step")}
 
 
-def serve(connection: Any, config: TrainConfig, base_dir: Path | None, threads: int = 1) -> None:
-    """Child-process entry: a session steered over a multiprocessing connection. One torch
-    thread by default, leaving the other core to drawing. Any unexpected error is reported
-    (with its traceback) before the process ends, so the window can say what happened."""
-    import torch
-
-    torch.set_num_threads(threads)
-
-    def inbox(timeout: float | None) -> msg.Command | None:
-        return connection.recv() if connection.poll(timeout) else None
-
-    try:
-        Session(inbox, connection.send).run(config, base_dir)
-    except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
-        pass  # the window went away: nothing left to report to
-    except Exception as exc:
-        with contextlib.suppress(OSError, ValueError):
-            connection.send(msg.Crashed(f"{type(exc).__name__}: {exc}", traceback.format_exc()))
-        raise SystemExit(1) from None
-    finally:
-        connection.close()
-
-
 @dataclass
 class Session:
     inbox: Inbox
@@ -92,7 +68,7 @@ class Session:
     _last_beat: float = 0.0
 
     def run(self, config: TrainConfig, base_dir: Path | None) -> None:
-        self.outbox(msg.Ready(os.getpid()))
+        self.outbox(msg.Ready(pid=os.getpid()))
         self._load(msg.Load(config, base_dir))
         last_frame = last_full = time.perf_counter()
         while self.running:
@@ -135,11 +111,11 @@ class Session:
                 self._step(n)
             case msg.StepPhase(until):
                 self._step_phase(until)
-            case msg.Apply(changes, variant):
+            case msg.Apply(changes, variant, source):
                 if self.group is None:
-                    self._apply(dict(changes))
+                    self._apply(dict(changes), source)
                 else:
-                    self._apply_to_variants(dict(changes), variant)
+                    self._apply_to_variants(dict(changes), variant, source)
             case msg.Reset():
                 self._reset()
             case msg.Load():
@@ -208,7 +184,7 @@ class Session:
         for variant, (trainer, history) in enumerate(zip(self._variants(), histories, strict=True)):
             snapshot = trainer.snapshot()
             history.append(snapshot.metrics)
-            self.outbox(msg.SnapshotReady(snapshot, self.run_id, variant))
+            self.outbox(msg.SnapshotReady(snapshot=snapshot, run_id=self.run_id, variant=variant))
         self._full_seconds = time.perf_counter() - start
 
     def _emit_frame(self) -> None:
@@ -219,7 +195,7 @@ class Session:
             self._emit_full()
             return
         for variant, frame in enumerate(frames):
-            self.outbox(msg.FrameReady(frame, self.run_id, variant))  # type: ignore[arg-type]
+            self.outbox(msg.FrameReady(frame=frame, run_id=self.run_id, variant=variant))  # type: ignore[arg-type]
 
     def _set_playing(self, playing: bool, show: bool = True) -> None:
         """Play or pause; pausing shows the state in full unless a new run replaces it."""
@@ -230,7 +206,7 @@ class Session:
             self.playing = playing
             if not playing and show and self.trainer is not None:
                 self._emit_full()  # paused: the state as it is, in full, before saying so
-            self.outbox(msg.PlayingChanged(playing))
+            self.outbox(msg.PlayingChanged(playing=playing))
 
     def _keep_checkpoint(self) -> None:
         trainer = self.trainer
@@ -239,9 +215,9 @@ class Session:
         if trainer is None or trainer.diverged or not self.timeline.due(trainer.step_count):
             return
         self.timeline.keep(trainer.step_count, trainer.config, trainer.state_dict())
-        self.outbox(msg.TimelineChanged(self.timeline.steps, self.run_id))
+        self.outbox(msg.TimelineChanged(steps=self.timeline.steps, run_id=self.run_id))
 
-    def _new_run(self, reason: msg.RunReason, message: str = "") -> None:
+    def _new_run(self, reason: msg.RunReason, message: str = "", scene_name: str = "") -> None:
         """A run (re)starts: new id, the timeline from here, the window told, a snapshot."""
         assert self.trainer is not None
         self._phases = None
@@ -250,22 +226,24 @@ class Session:
             self.timeline.branch_at(self.trainer.step_count)
         else:
             self.timeline.clear()
+        comparing = self.group is not None
         self.outbox(
             msg.RunStarted(
-                self.trainer.config,
-                self.run_id,
-                self.history.copy(),
-                reason,
-                message,
-                self.labels,
-                tuple(t.config for t in self._variants()) if self.group is not None else (),
-                tuple(h.copy() for h in self.histories) if self.group is not None else (),
+                config=self.trainer.config,
+                run_id=self.run_id,
+                history=self.history.copy(),
+                reason=reason,
+                message=message,
+                scene_name=scene_name,
+                labels=self.labels,
+                configs=tuple(t.config for t in self._variants()) if comparing else (),
+                histories=tuple(h.copy() for h in self.histories) if comparing else (),
             )
         )
         if self.timeline.due(self.trainer.step_count):
             self._keep_checkpoint()
         else:
-            self.outbox(msg.TimelineChanged(self.timeline.steps, self.run_id))
+            self.outbox(msg.TimelineChanged(steps=self.timeline.steps, run_id=self.run_id))
         self._emit_full()
 
     # ----------------------------------------------------------------- commands
@@ -319,15 +297,15 @@ class Session:
         batch = None if phase.batch is None else phase.batch.detach().cpu().numpy().copy()
         self.outbox(
             msg.PhaseDone(
-                phase.kind,
-                phase.player,
-                phase.index,
-                phase.count,
-                loss,
-                batch,
-                snapshot,
-                last,
-                self.run_id,
+                kind=phase.kind,
+                player=phase.player,
+                index=phase.index,
+                count=phase.count,
+                loss=loss,
+                batch=batch,
+                snapshot=snapshot,
+                iteration_done=last,
+                run_id=self.run_id,
             )
         )
         return last
@@ -345,7 +323,7 @@ class Session:
             self._phases = None
             self._keep_checkpoint()
 
-    def _apply(self, changes: dict[str, Any]) -> None:
+    def _apply(self, changes: dict[str, Any], source: str = "") -> None:
         trainer = self.trainer
         assert trainer is not None
         self._finish_iteration()
@@ -355,11 +333,12 @@ class Session:
         except ConfigError as exc:
             self.outbox(
                 msg.ChangeResult(
-                    step,
-                    changes,
-                    str(exc),
-                    False,
-                    trainer.config,
+                    source=source,
+                    step=step,
+                    changes=changes,
+                    message=str(exc),
+                    ok=False,
+                    config=trainer.config,
                     optimizer_steps=trainer.optimizer_steps(),
                 )
             )
@@ -367,18 +346,19 @@ class Session:
         marker = None
         if report.changed and not report.reset:
             marker = self.history.mark_edit(
-                step, report.changed, "; ".join(report.labels), time.monotonic()
+                step, report.changed, _marked(source, report.labels), time.monotonic()
             )
         self.outbox(
             msg.ChangeResult(
-                step,
-                changes,
-                f"step {step}: {report.message}" if report.changed else "",
-                True,
-                trainer.config,
-                report.reset,
-                trainer.optimizer_steps(),
-                marker,
+                source=source,
+                step=step,
+                changes=changes,
+                message=f"step {step}: {report.message}" if report.changed else "",
+                ok=True,
+                config=trainer.config,
+                reset=report.reset,
+                optimizer_steps=trainer.optimizer_steps(),
+                marker=marker,
             )
         )
         if report.reset:
@@ -402,7 +382,7 @@ class Session:
         try:
             trainer = Trainer(command.config, command.base_dir)
         except ConfigError as exc:
-            self.outbox(msg.LoadRefused(str(exc)))
+            self.outbox(msg.LoadRefused(message=str(exc)))
             return
         self._replace(trainer, command.base_dir, MetricHistory())
         self.group, self.labels, self.histories = None, (), []
@@ -419,7 +399,7 @@ class Session:
         try:
             group = RunGroup(configs, self.base_dir)
         except ConfigError as exc:
-            self.outbox(msg.LoadRefused(str(exc)))
+            self.outbox(msg.LoadRefused(message=str(exc)))
             return
         version = self.trainer.config_version + 1 if self.trainer is not None else 0
         for trainer in group.trainers:
@@ -430,7 +410,9 @@ class Session:
         self.trainer, self.history, self.chunk = group.trainers[0], self.histories[0], 1
         self._new_run(reason, f"comparing {len(configs)} runs")
 
-    def _apply_to_variants(self, changes: dict[str, Any], variant: int | None) -> None:
+    def _apply_to_variants(
+        self, changes: dict[str, Any], variant: int | None, source: str = ""
+    ) -> None:
         """A change to one variant (or all): a change of shape takes that variant out of its
         stacked model first; a restart restarts only that variant."""
         assert self.group is not None
@@ -443,7 +425,15 @@ class Session:
                 new = trainer.config.with_changes(changes)
             except ConfigError as exc:
                 self.outbox(
-                    msg.ChangeResult(step, changes, str(exc), False, trainer.config, variant=index)
+                    msg.ChangeResult(
+                        source=source,
+                        step=step,
+                        changes=changes,
+                        message=str(exc),
+                        ok=False,
+                        config=trainer.config,
+                        variant=index,
+                    )
                 )
                 continue
             if self.group.is_stacked(index) and needs_own_model(trainer.config, new):
@@ -455,21 +445,22 @@ class Session:
                 restarted = True
             elif report.changed:
                 marker = self.histories[index].mark_edit(
-                    step, report.changed, "; ".join(report.labels), time.monotonic()
+                    step, report.changed, _marked(source, report.labels), time.monotonic()
                 )
             self.outbox(
                 msg.ChangeResult(
-                    step,
-                    changes,
-                    f"{self.labels[index]}: step {step}: {report.message}"
+                    source=source,
+                    step=step,
+                    changes=changes,
+                    message=f"{self.labels[index]}: step {step}: {report.message}"
                     if report.changed
                     else "",
-                    True,
-                    trainer.config,
-                    report.reset,
-                    trainer.optimizer_steps(),
-                    marker,
-                    index,
+                    ok=True,
+                    config=trainer.config,
+                    reset=report.reset,
+                    optimizer_steps=trainer.optimizer_steps(),
+                    marker=marker,
+                    variant=index,
                 )
             )
         self.trainer, self.history = self.group.trainers[0], self.histories[0]
@@ -493,11 +484,15 @@ class Session:
         try:
             trainer, saved = open_session(path)
         except SessionFileError as exc:
-            self.outbox(msg.LoadRefused(str(exc)))
+            self.outbox(msg.LoadRefused(message=str(exc)))
             return
         self._replace(trainer, None, saved.history)
         self.group, self.labels, self.histories = None, (), []
-        self._new_run("session", f"opened {Path(path).name} at step {trainer.step_count}")
+        self._new_run(
+            "session",
+            f"opened {Path(path).name} at step {trainer.step_count}",
+            saved.scene_name or Path(path).stem,
+        )
 
     def _replace(self, trainer: Trainer, base_dir: Path | None, history: MetricHistory) -> None:
         """Swap in another run, keeping config versions increasing (views compare them)."""
@@ -511,7 +506,9 @@ class Session:
         assert self.trainer is not None
         if self.group is not None:
             self.outbox(
-                msg.SessionSaved(path, False, "A session holds one run: leave compare mode first")
+                msg.SessionSaved(
+                    path=path, ok=False, message="A session holds one run: leave compare mode first"
+                )
             )
             return
         self._finish_iteration()
@@ -520,12 +517,18 @@ class Session:
         except (OSError, ConfigError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.outbox(
-                msg.SessionSaved(path, False, f"Could not save {Path(path).name}: {reason}")
+                msg.SessionSaved(
+                    path=path, ok=False, message=f"Could not save {Path(path).name}: {reason}"
+                )
             )
             return
         step = self.trainer.step_count
         self.outbox(
-            msg.SessionSaved(path, True, f"Saved session {path} (step {step}, {size / 1e6:.1f} MB)")
+            msg.SessionSaved(
+                path=path,
+                ok=True,
+                message=f"Saved session {path} (step {step}, {size / 1e6:.1f} MB)",
+            )
         )
 
 
@@ -536,3 +539,10 @@ def needs_own_model(old: TrainConfig, new: TrainConfig) -> bool:
         return True
     keys = old.changes_to(new)
     return any(effect_of(k) in ("generator", "discriminator", "target", "restart") for k in keys)
+
+
+def _marked(source: str, labels: tuple[str, ...]) -> str:
+    """A marker's label: 'R1 gamma = 1', or 'undo: R1 gamma = 0' for a change the controls
+    did not make."""
+    text = "; ".join(labels)
+    return f"{source}: {text}" if source else text

@@ -63,7 +63,7 @@ ENGINE_START_MS = 60_000
 def open_small_window(qtbot: Any, scene_name: str = "sandbox_ring", **changes: Any) -> Any:
     """The real window on a scene made quick to train (batch 64, a coarse surface), shown,
     once its training process has sent the first snapshot. The caller closes it."""
-    from app.main_window import MainWindow
+    from app.window.main_window import MainWindow
     from scenes.loader import resolve
 
     scene = resolve(scene_name)

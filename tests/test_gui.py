@@ -17,8 +17,8 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QMessageBox, QPushButton
 
-from app.autosave import autosave_path
-from app.main_window import MainWindow
+from app.process.autosave import autosave_path
+from app.window.main_window import MainWindow
 from models.messages import ChangeResult
 from models.session_file import load_session
 from scenes.loader import load_scene_file, resolve
@@ -365,11 +365,11 @@ def test_closing_mid_training_stops_the_thread(qtbot) -> None:  # type: ignore[n
 SMOKE = """
 from PySide6.QtCore import QTimer
 
-import app.main_window
+import app.window.main_window
 from app.gui import run_gui
-from app.views import LAYERS
+from app.views.sample_view import LAYERS
 
-shown = app.main_window.MainWindow.show
+shown = app.window.main_window.MainWindow.show
 
 
 def show_and_drive(window):
@@ -392,7 +392,7 @@ def drive(window):
 
 if __name__ == "__main__":
     # run_gui creates the QApplication itself, exactly as `ganscope` does
-    app.main_window.MainWindow.show = show_and_drive
+    app.window.main_window.MainWindow.show = show_and_drive
     raise SystemExit(run_gui("sandbox_ring"))
 """
 
@@ -516,7 +516,7 @@ def test_the_step_axis_follows_training_past_the_first_hundred_steps(qtbot, wind
 
 def test_the_variant_legend_never_breaks_inside_a_label() -> None:
     """Eight seeds' legend once wrapped as '— Seed' at a line's end and '= 4' on the next."""
-    from app.compare import variant_legend
+    from app.views.compare_views import variant_legend
 
     legend = variant_legend(["Seed = 3", "R1 gamma = 1"])
     assert "Seed&nbsp;=&nbsp;3" in legend and "R1&nbsp;gamma&nbsp;=&nbsp;1" in legend

@@ -18,8 +18,8 @@ import pytest
 from conftest import open_small_window
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QSpinBox
 
-from app.controls import NiceSlider
-from app.main_window import MainWindow
+from app.panels.controls import NiceSlider
+from app.window.main_window import MainWindow
 
 pytestmark = [
     pytest.mark.usefixtures("qapp"),

@@ -12,7 +12,8 @@ import torch
 
 from models import messages as msg
 from models.config import TrainConfig
-from models.session import Session, serve
+from app.process.serve import serve
+from models.session import Session
 from models.session_file import save_session
 from models.timeline import Timeline
 

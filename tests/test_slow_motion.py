@@ -10,7 +10,7 @@ import pytest
 from conftest import open_small_window
 from PySide6.QtCore import Qt
 
-from app.main_window import MainWindow
+from app.window.main_window import MainWindow
 from models.engine import Trainer
 from models.snapshot import Snapshot, between
 from scenes.loader import resolve
@@ -121,7 +121,7 @@ def test_between_blends_and_ends_on_the_after_picture() -> None:
 
 
 def test_model_overview_follows_the_snapshot_and_the_config(qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
-    from app.overview import architecture
+    from app.views.overview import architecture
     from models.narration import judge
 
     win = open_window()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from app.main_window import MainWindow
+from app.window.main_window import MainWindow
 from scenes.loader import resolve
 
 pytestmark = pytest.mark.usefixtures("qapp")

@@ -132,7 +132,7 @@ def run_bench(quick: bool = False, gui: bool = True) -> dict[str, Any]:
         report.update(batched_vs_sequential(default, k, seconds))
     report.update(session_files(default))
     if gui:
-        from app.bench_gui import export_probe, gui_probe, lecture_probe  # imports Qt
+        from app.bench.gui import export_probe, gui_probe, lecture_probe  # imports Qt
 
         report.update(gui_probe(seconds=2.0 if quick else 5.0))
         report.update(lecture_probe(seconds=2.0 if quick else 5.0))

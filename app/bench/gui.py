@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from app.views import LAYERS
+from app.views.sample_view import LAYERS
 from scenes.loader import resolve
 
 SCENE = "sandbox_ring"
@@ -63,7 +63,7 @@ def _window_with_every_view(scene_name: str = SCENE) -> tuple[Any, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from app.main_window import MainWindow
+    from app.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow(resolve(scene_name))

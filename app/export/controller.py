@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog
 
+from app import colours
 from app.export.dialog import ExportDialog
 from app.export.job import ExportJob
 from app.export.options import caption_title
@@ -43,16 +44,8 @@ class ExportController(QObject):
         self.job: ExportJob | None = None
         self.progress: QProgressDialog | None = None
         self.record_label = QLabel()
-        self.record_label.setStyleSheet("color: #c0392b; font-weight: bold;")
-        self.record_action = QAction("Record", window)
-        self.record_action.setCheckable(True)
-        self.record_action.setToolTip("Record what the views show to an MP4 or GIF (Ctrl+R)")
-        self.record_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.record_action.toggled.connect(self._on_record_toggled)
-        self.export_action = QAction("Export…", window)
-        self.export_action.setToolTip("Render this scene to MP4, GIF, PNG, SVG or CSV (Ctrl+E)")
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_action.triggered.connect(self.open_dialog)
+        self.record_label.setStyleSheet(f"color: {colours.ERROR}; font-weight: bold;")
+        self.record_action: QAction | None = None  # the window's Record command (checkable)
 
     # ------------------------------------------------------------------ record
     def capture(self, step: int | None = None) -> None:
@@ -60,7 +53,8 @@ class ExportController(QObject):
         if self.recorder is not None:
             self.recorder.capture(step)
 
-    def _on_record_toggled(self, on: bool) -> None:
+    def record_toggled(self, on: bool) -> None:
+        """The Record command: on asks where to record to, off stops."""
         if on and self.recorder is None:
             path, _ = QFileDialog.getSaveFileName(
                 self.window, "Record to", "recording.mp4", "MP4 video (*.mp4);;GIF (*.gif)"
@@ -94,9 +88,10 @@ class ExportController(QObject):
         return recorder
 
     def _set_checked(self, on: bool) -> None:
-        self.record_action.blockSignals(True)
-        self.record_action.setChecked(on)
-        self.record_action.blockSignals(False)
+        if self.record_action is not None:
+            self.record_action.blockSignals(True)
+            self.record_action.setChecked(on)
+            self.record_action.blockSignals(False)
 
     def _on_recording_saved(self, message: str, ok: bool) -> None:
         self.show_message(message, not ok)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import colours
 from app.export.options import (
     ANIMATED,
     DEFAULT_PANELS,
@@ -110,7 +111,7 @@ class ExportDialog(QDialog):
         self.command.setStyleSheet("font-family: monospace; color: #555;")
         self.errors = QLabel()
         self.errors.setWordWrap(True)
-        self.errors.setStyleSheet("color: #c0392b;")
+        self.errors.setStyleSheet(f"color: {colours.ERROR};")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

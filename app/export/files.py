@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from app.export.options import ExportError
-from app.pids import is_running
+from app.process.pids import is_running
 from models.atomic import real_destination
 
 TEMP_MARK = ".ganscope-part"

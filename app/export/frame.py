@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.charts import ChartsView
-from app.compare import CompareCharts, CompareGrid, variant_legend
 from app.export.qt import image_to_rgb
-from app.key import DataKey
-from app.overview import ModelOverview
-from app.stage import Stage
-from app.views import DiracLine, PhasePortrait, SampleView
+from app.views.charts import ChartsView
+from app.views.compare_views import CompareCharts, CompareGrid, variant_legend
+from app.views.key import DataKey
+from app.views.overview import ModelOverview
+from app.views.sample_view import DiracLine, PhasePortrait, SampleView
+from app.views.stage import Stage
 from models.config import TrainConfig
 from models.history import MetricHistory
 from models.snapshot import Snapshot

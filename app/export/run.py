@@ -18,12 +18,12 @@ from typing import Any
 
 from app.export.files import FrameSink, GifSink, Mp4Sink, PngSink, atomic_output
 from app.export.options import ANIMATED, ExportOptions, frame_steps
+from app.process.producer import SnapshotProducer, snapshots_at
 from models import run
 from models.config import TrainConfig
 from models.engine import Trainer
 from models.engine.batched import RunGroup
 from models.history import MetricHistory
-from models.producer import SnapshotProducer, snapshots_at
 from models.snapshot import Snapshot
 
 Progress = Callable[[int, int], None]

@@ -89,6 +89,17 @@ class SceneBrowser(QWidget):
         self.presenter = False
         self._config: TrainConfig | None = None
 
+    def show_scene(self, name: str, config: TrainConfig) -> None:
+        """The scene the window runs: lit in the list (none lit for a scene from elsewhere)
+        and its story shown."""
+        item = self.items.get(name)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+        else:
+            self.tree.clearSelection()
+            self.tree.setCurrentItem(None)  # type: ignore[arg-type]
+        self.show_story(config)
+
     def show_story(self, config: TrainConfig) -> None:
         self._config = config
         self.evidence.setVisible(bool(config.scene.evidence))

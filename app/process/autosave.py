@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer
 
-from app.pids import is_running
+from app.process.pids import is_running
 from models.session_file import SUFFIX
 
 AUTOSAVE_SECONDS = 180

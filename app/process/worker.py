@@ -1,13 +1,14 @@
-"""The bridge between the window and the training process, and the process's supervisor.
+"""The link between the window and the training process, and the process's supervisor.
 
 Training runs in a child process (models/session.py): on 2 cores, a training *thread* and
 pyqtgraph's Python painting fight over the GIL, and training dropped to 0.13-0.2 of its
 headless speed (measured, see `ganscope bench`). This QThread only waits on the pipe, with the
-GIL released, and turns the typed events that arrive into queued Qt signals; the window sends
-commands down the same pipe. Neither side ever waits on the other.
+GIL released, and hands each typed event to the GUI thread as one `event` signal (superqt's
+GeneratorWorker has one `yielded(object)` the same way); the window sends commands down the
+same pipe. Neither side ever waits on the other.
 
 Supervision: the process beats twice a second. If it dies (an exception, `kill -9`, out of
-memory) or stops beating for HANG_SECONDS, `training_failed` says so within a second, and
+memory) or stops beating for HANG_SECONDS, a TrainingStopped event says so within a second, and
 `restart` starts a fresh process with the window's current settings.
 """
 
@@ -22,9 +23,9 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QThread, QTimer, Signal
 
+from app.process.serve import serve
 from models import messages as msg
 from models.config import TrainConfig
-from models.session import serve
 from models.snapshot import Snapshot
 
 _CONTEXT = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
@@ -34,17 +35,14 @@ SUPERVISE_MS = 250
 
 
 class TrainingWorker(QThread):
-    snapshot_ready = Signal(object)  # Snapshot of the current run (frames already merged)
-    variant_snapshot = Signal(int, object)  # compare mode: (variant, Snapshot), every variant
-    change_done = Signal(object)  # msg.ChangeResult
-    playing_changed = Signal(bool)
-    run_started = Signal(object)  # msg.RunStarted
-    load_refused = Signal(str)
-    timeline_changed = Signal(object)  # tuple[int, ...] of steps to go back to
-    phase_done = Signal(object)  # msg.PhaseDone
-    session_saved = Signal(object)  # msg.SessionSaved
-    ready = Signal()
-    training_failed = Signal(str, str)  # what happened, details (a traceback)
+    """The training process's link: commands down, one `event` signal up.
+
+    `event` carries every typed event of the current run (models/messages.py), on the GUI
+    thread, in order: snapshots with their in-between frames already merged in, late events
+    of a run the window has left already dropped, and the supervisor's own TrainingStopped
+    when the process dies, hangs or crashes. Heartbeats and Ready stay here."""
+
+    event = Signal(object)  # a models.messages event
     _pipe_closed = Signal()
     _received = Signal(object)  # an event read from the pipe, handed to the GUI thread
 
@@ -120,17 +118,17 @@ class TrainingWorker(QThread):
     def step_phase(self, until: msg.StepUntil = "phase") -> None:
         self._send(msg.StepPhase(until))
 
-    def apply(self, changes: Any, variant: int | None = None) -> None:
-        self._send(msg.Apply(dict(changes), variant))
+    def apply(self, changes: Any, variant: int | None = None, source: str = "") -> None:
+        self._send(msg.Apply(changes=dict(changes), variant=variant, source=source))
 
     def compare(self, configs: list[TrainConfig], labels: list[str], base_dir: Path | None) -> None:
-        self._send(msg.Compare(tuple(configs), tuple(labels), base_dir))
+        self._send(msg.Compare(configs=tuple(configs), labels=tuple(labels), base_dir=base_dir))
 
     def reset(self) -> None:
         self._send(msg.Reset())
 
     def load(self, config: TrainConfig, base_dir: Path | None) -> None:
-        self._send(msg.Load(config, base_dir))
+        self._send(msg.Load(config=config, base_dir=base_dir))
 
     def set_rate(self, steps_per_second: float | None) -> None:
         self._send(msg.SetRate(steps_per_second))
@@ -139,7 +137,7 @@ class TrainingWorker(QThread):
         self._send(msg.Rewind(step))
 
     def save_session(self, path: Path, scene_name: str) -> None:
-        self._send(msg.SaveSession(path, scene_name))
+        self._send(msg.SaveSession(path=path, scene_name=scene_name))
 
     def open_session(self, path: Path) -> None:
         self._send(msg.OpenSession(path))
@@ -203,7 +201,7 @@ class TrainingWorker(QThread):
         self._supervisor.stop()
         if self._process is not None and self._process.is_alive():
             self._process.terminate()  # stuck: it would never answer again
-        self.training_failed.emit(message, details)
+        self.event.emit(msg.TrainingStopped(message=message, details=details))
 
     # ------------------------------------------------------------- this thread
     def run(self) -> None:
@@ -222,47 +220,38 @@ class TrainingWorker(QThread):
             self._received.emit(event)
 
     def _dispatch(self, event: msg.Event) -> None:
+        """Keep what supervision needs, merge frames, drop what belongs to a left run."""
         match event:
             case msg.Heartbeat():
-                pass
+                return
             case msg.Ready():
                 self._is_ready = True
-                self.ready.emit()
-            case msg.FrameReady(frame, run_id, variant):
-                full = self._last_full.get(variant)
-                current = run_id == self._run_id and full is not None
-                if current and frame.config_version == full.config_version:
-                    self._deliver(variant, full.with_frame(frame))
-            case msg.SnapshotReady(snapshot, run_id, variant):
-                if run_id == self._run_id:
-                    self._last_full[variant] = snapshot
-                    self._deliver(variant, snapshot)
+                return
+            case msg.Crashed():
+                self._crash = (event.message, event.details)
+                self._pipe_closed.emit()
+                return
+            case msg.FrameReady():
+                full = self._last_full.get(event.variant)
+                if event.run_id != self._run_id or full is None:
+                    return
+                if event.frame.config_version != full.config_version:
+                    return
+                snapshot = full.with_frame(event.frame)
+                event = msg.SnapshotReady(
+                    snapshot=snapshot, run_id=event.run_id, variant=event.variant
+                )
+            case msg.SnapshotReady():
+                if event.run_id != self._run_id:
+                    return
+                self._last_full[event.variant] = event.snapshot
             case msg.RunStarted():
                 self._run_id, self._last_full = event.run_id, {}
-                self.run_started.emit(event)
-            case msg.ChangeResult():
-                self.change_done.emit(event)
-            case msg.PlayingChanged(playing):
-                self.playing_changed.emit(playing)
-            case msg.LoadRefused(message):
-                self.load_refused.emit(message)
-            case msg.TimelineChanged(steps, run_id):
-                if run_id == self._run_id:
-                    self.timeline_changed.emit(steps)
+            case msg.TimelineChanged() | msg.PhaseDone() if event.run_id != self._run_id:
+                return
             case msg.PhaseDone():
-                if event.run_id == self._run_id:
-                    self._last_full[0] = event.snapshot
-                    self.phase_done.emit(event)
-            case msg.SessionSaved():
-                self.session_saved.emit(event)
-            case msg.Crashed(message, details):
-                self._crash = (message, details)
-                self._pipe_closed.emit()
-
-    def _deliver(self, variant: int, snapshot: Snapshot) -> None:
-        self.variant_snapshot.emit(variant, snapshot)
-        if variant == 0:
-            self.snapshot_ready.emit(snapshot)
+                self._last_full[0] = event.snapshot
+        self.event.emit(event)
 
 
 def _describe_exit(code: int | None) -> str:

@@ -1,45 +1,38 @@
-"""The help overlay: every keyboard shortcut, over the plots, until a key or click."""
+"""The help sheet (F1): every keyboard shortcut, over the plots, until a key or a click. Its
+rows come from the window's command table, so it lists exactly the keys that work; it picks
+the largest text that fits the window (at 1280x720 in presenter mode the 15 pt sheet once
+ran off the right and bottom edges)."""
 
 from __future__ import annotations
+
+import html
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-SHORTCUTS = (
-    ("Space", "play / pause"),
-    ("S", "one training iteration"),
-    ("R", "reset to step 0 (after a failure: start training again)"),
-    ("D / G / I", "slow motion: show one D update / one G update / one iteration"),
-    ("M", "slow-motion play, update by update"),
-    ("B", "draw your own data on the plot (again to train on it)"),
-    ("O", "show / hide the model overview"),
-    ("1 – 9", "open scene 1 – 9 of the list"),
-    ("P", "presenter mode: the data view large, three charts, big text"),
-    ("F11", "full screen"),
-    ("Ctrl+O / Ctrl+S", "open / save a scene file"),
-    ("Ctrl+D", "train on points from a CSV file (or drop one on the window)"),
-    ("Ctrl+Shift+O / Ctrl+Shift+S", "open / save a whole session (weights, history)"),
-    ("Ctrl+E", "export an animation, a still or the metrics"),
-    ("Ctrl+R", "record what the window shows (again to stop)"),
-    ("F1 or ?", "this help; Esc or a click closes it"),
-    ("Mouse", "wheel zooms, drag pans the data view; hover a chart to read every value"),
-)
+SIZES_PT = (15, 13, 12, 11, 10, 9, 8)
+MARGIN = 24
 
 
 class HelpOverlay(QWidget):
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, rows: Sequence[tuple[str, str]]) -> None:
+        """rows: (keys, what they do), in plain words."""
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("HelpOverlay { background: rgba(20, 20, 20, 200); }")
-        rows = "".join(
-            f"<tr><td style='padding:6px 24px 6px 0'><b>{key}</b></td><td>{what}</td></tr>"
-            for key, what in SHORTCUTS
+        cells = "".join(
+            f"<tr><td style='padding:4px 24px 4px 0'><b>{html.escape(keys)}</b></td>"
+            f"<td>{html.escape(what)}</td></tr>"
+            for keys, what in rows
         )
-        label = QLabel(f"<h2>Keyboard shortcuts</h2><table>{rows}</table>")
-        label.setStyleSheet("color: white; font-size: 15pt;")
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label = QLabel(f"<h2>Keyboard shortcuts</h2><table>{cells}</table>")
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
-        layout.addWidget(label, alignment=Qt.AlignmentFlag.AlignCenter)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        layout.addWidget(self.label, alignment=Qt.AlignmentFlag.AlignCenter)
         parent.installEventFilter(self)
         self.hide()
 
@@ -47,14 +40,26 @@ class HelpOverlay(QWidget):
         if self.isVisible():
             self.hide()
         else:
-            self.setGeometry(self.parentWidget().rect())
+            self._fill_parent()
             self.raise_()
             self.show()
+
+    def _fill_parent(self) -> None:
+        parent = self.parentWidget()
+        self.setGeometry(parent.rect())
+        room_w, room_h = parent.width() - 2 * MARGIN, parent.height() - 2 * MARGIN
+        for size in SIZES_PT:
+            self.label.setStyleSheet(f"color: white; font-size: {size}pt;")
+            self.label.setMaximumWidth(max(room_w, 100))
+            width = min(self.label.sizeHint().width(), room_w)
+            if self.label.heightForWidth(width) <= room_h:
+                break
+        self.label.setFixedWidth(min(self.label.sizeHint().width(), max(room_w, 100)))
 
     def mousePressEvent(self, event: object) -> None:
         self.hide()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and self.isVisible():
-            self.setGeometry(self.parentWidget().rect())
+            self._fill_parent()
         return False

@@ -20,7 +20,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF
 
 from app import colours
-from app.views import cache_static_items, style_axes
+from app.views.sample_view import cache_static_items, style_axes
 from models.config import TrainConfig
 from models.history import COLUMNS, Marker, MetricHistory
 

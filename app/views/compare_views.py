@@ -3,77 +3,31 @@
 Each variant has its own small data view (samples, surface, arrows) under a label saying
 what differs ("R1 gamma = 1"); one set of charts overlays every variant's metrics, a colour
 per variant (the line style tells a chart's series apart). The window, its controls and
-exports all act on every variant; what a variant is comes from `variants_for`.
+exports all act on every variant; what a variant is comes from app/variants.py.
 """
 
 from __future__ import annotations
 
 import html
 import math
-import tomllib
 from collections.abc import Sequence
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QLabel,
-    QLineEdit,
     QWidget,
 )
 
 from app import colours
-from app.charts import CHARTS, ChartsView
-from app.controls import panel_knobs
-from app.stage import READABLE_CHART
-from app.views import SampleView
-from models.config import ConfigError, TrainConfig
-from models.engine.changes import label
+from app.views.charts import CHARTS, ChartsView
+from app.views.sample_view import SampleView
+from app.views.stage import READABLE_CHART
 from models.history import MetricHistory
-from models.knobs import KNOB_BY_KEY
 from models.snapshot import Snapshot
-from scenes.loader import Scene
 
-MAX_VARIANTS = 8
-# a colour per variant: Okabe-Ito, black first (the base), never the real/generated pair
-VARIANT_COLOURS = (
-    "#000000",
-    "#D55E00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#8C6D1F",
-    "#777777",
-    "#0072B2",
-)
 SERIES_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine)
 SHARED_SERIES = ("modes_total", "w1_floor")  # properties of the data, not of a variant
-COMPARE_VIEW = {"view.resolution": 40, "view.arrows": 14, "view.samples": 256}  # small views
-
-
-def variants_for(
-    scene: Scene, pair: Scene | None, kind: str, values: Sequence[object] = (), key: str = ""
-) -> tuple[list[TrainConfig], list[str]]:
-    """The configs and labels of a comparison: 'fix' (the scene and its pair), 'seeds'
-    (the scene on several seeds) or 'values' (one knob at several values)."""
-    base = scene.config
-    if kind == "fix" and pair is not None:
-        configs = [base, pair.config]
-        differs = [k for k in base.changes_to(pair.config) if k in KNOB_BY_KEY]
-        text = "; ".join(label(k, pair.config.value(k)) for k in differs)
-        labels = ["as is", text or pair.config.scene.title]
-    elif kind == "seeds":
-        seeds = list(values) or [0, 1, 2, 3]
-        configs = [base.with_changes({"training.seed": int(s)}) for s in seeds]  # type: ignore[call-overload]
-        labels = [f"seed {s}" for s in seeds]
-    else:
-        configs = [base.with_changes({key: value}) for value in values]
-        labels = [label(key, value) for value in values]
-    configs = [c.with_changes(COMPARE_VIEW) for c in configs[:MAX_VARIANTS]]
-    return configs, labels[:MAX_VARIANTS]
 
 
 class CompareCharts(ChartsView):
@@ -99,7 +53,7 @@ class CompareCharts(ChartsView):
             for style, series in zip(SERIES_STYLES, chart.series, strict=False):
                 shared = series.key in SHARED_SERIES  # the same for every variant: drawn once
                 for variant in range(1 if shared else len(self.histories)):
-                    colour = colours.NEUTRAL if shared else VARIANT_COLOURS[variant]
+                    colour = colours.NEUTRAL if shared else colours.VARIANTS[variant]
                     pen = pg.mkPen(colour, width=width, style=style)
                     curve = plot.plot([], [], pen=pen)
                     self.variant_curves[(variant, series.key)] = (plot, curve)
@@ -162,7 +116,7 @@ class CompareGrid(QWidget):
             widget.deleteLater()
         self.views, self.labels = [], []
         for index, text in enumerate(labels):
-            colour = VARIANT_COLOURS[index]
+            colour = colours.VARIANTS[index]
             caption = QLabel(f"<b style='color:{colour}'>■</b> {html.escape(text)}", self)
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
             view = SampleView()
@@ -186,12 +140,8 @@ class CompareGrid(QWidget):
             self._show_layers(view)
 
     def _show_layers(self, view: SampleView) -> None:
-        if self.layers is None:
-            return
-        for layer in view.layers - self.layers:
-            view.set_layer(layer, False)
-        for layer in self.layers:
-            view.set_layer(layer, True)
+        if self.layers is not None:
+            view.set_layers(self.layers)
 
     def resizeEvent(self, event: object) -> None:
         self._arrange()
@@ -241,89 +191,7 @@ def variant_legend(labels: Sequence[str]) -> str:
     """'■ as is   ■ R1 gamma = 1': the variants' colours, for the charts' caption."""
     return "&nbsp;&nbsp;&nbsp;".join(
         # a label never breaks inside ("Seed =" at a line's end, "4" on the next)
-        f"<span style='color:{VARIANT_COLOURS[i]}'>━</span>&nbsp;"
+        f"<span style='color:{colours.VARIANTS[i]}'>━</span>&nbsp;"
         f"{html.escape(text).replace(' ', '&nbsp;')}"
         for i, text in enumerate(labels)
     )
-
-
-class CompareDialog(QDialog):
-    """Pick one setting and 2-8 values of it: each value becomes a variant."""
-
-    def __init__(self, parent: QWidget | None, config: TrainConfig) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Compare values of one setting")
-        self.config = config
-        self.choice: tuple[str, tuple[object, ...]] | None = None
-        self.knob = QComboBox()
-        for knob in panel_knobs():
-            if knob.kind in ("float", "int", "choice", "bool"):
-                self.knob.addItem(f"{knob.label}  ({knob.key})", knob.key)
-        self.values = QLineEdit()
-        self.values.setPlaceholderText("e.g. 1e-4, 1e-3, 1e-2")
-        self.knob.currentIndexChanged.connect(self._suggest)
-        self.errors = QLabel()
-        self.errors.setWordWrap(True)
-        self.errors.setStyleSheet("color: #c0392b;")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Compare")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
-        form.addRow("Setting", self.knob)
-        form.addRow("Values", self.values)
-        form.addRow("", self.errors)
-        form.addRow(buttons)
-        self._suggest()
-
-    def _suggest(self) -> None:
-        knob = KNOB_BY_KEY[self.knob.currentData()]
-        if knob.kind == "choice":
-            self.values.setText(", ".join(knob.choices[:4]))
-        elif knob.kind == "bool":
-            self.values.setText("false, true")
-        else:
-            current = self.config.value(knob.key)
-            if isinstance(current, int | float) and current:
-                self.values.setText(", ".join(f"{current * f:g}" for f in (0.1, 1, 10)))
-            else:
-                self.values.setText("")
-
-    def accept(self) -> None:
-        key = self.knob.currentData()
-        try:
-            values = parse_values(self.values.text())
-        except ValueError as exc:
-            self.errors.setText(str(exc))
-            return
-        if not 2 <= len(values) <= MAX_VARIANTS:
-            self.errors.setText(f"give 2 to {MAX_VARIANTS} values, separated by commas")
-            return
-        problems = []
-        for value in values:
-            try:
-                self.config.with_changes({key: value})
-            except ConfigError as exc:
-                problems += exc.problems
-        if problems:
-            self.errors.setText("\n".join(problems))
-            return
-        self.choice = (key, tuple(values))
-        super().accept()
-
-
-def parse_values(text: str) -> list[object]:
-    """'1e-4, 1e-3' -> [0.0001, 0.001]; words stay words (choices), true/false are booleans."""
-    values: list[object] = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        try:
-            values.append(tomllib.loads(f"v = {part}")["v"])
-        except tomllib.TOMLDecodeError:
-            values.append(part)
-    if not values:
-        raise ValueError("give the values to compare, separated by commas")
-    return values

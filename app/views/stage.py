@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRect, QTimer
 from PySide6.QtWidgets import QWidget
 
-from app.charts import ChartsView
+from app.views.charts import ChartsView
 
 MIN_CHART_WIDTH = 300  # beside the square
 PRESENTER_MIN_CHART_WIDTH = 440  # presenter fonts: 380 px pushed the charts under the dock

@@ -1,0 +1,117 @@
+"""What the window shows of the model's runs: one run on the stage (the data view or the
+Dirac-GAN's portrait, its key, its charts), or several side by side in compare mode's grid
+and charts. It follows the model: a run that starts rebuilds what it shows, a change
+applied shows in the controls and on the charts. Changes made in the controls go to the run
+the "Change:" box names (every variant, or one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from app.model import WindowModel
+from app.process.worker import TrainingWorker
+from app.views.compare_views import variant_legend
+from app.window.layout import WindowParts
+from models import messages as msg
+from models.config import ConfigError, TrainConfig
+from models.targets import view_bounds
+
+EVERY_VARIANT = "every variant"
+
+
+class RunsView:
+    def __init__(self, model: WindowModel, parts: WindowParts, worker: TrainingWorker) -> None:
+        self.model, self.parts, self.worker = model, parts, worker
+        model.run_started.connect(self.show_runs)
+        model.config_changed.connect(self._config_changed)
+        model.layers_changed.connect(self._show_layers)
+        model.hint_changed.connect(self._show_hint)
+        parts.controls.changes_requested.connect(self.send_changes)
+        parts.variant_choice.currentIndexChanged.connect(lambda _i: self._show_controls())
+        self._show_layers(model.layers)
+        self._show_hint(model.hint)
+
+    def show_runs(self, _event: msg.RunStarted | None = None) -> None:
+        """Everything drawn before belongs to other runs: start the views again from this
+        run's (or these runs') settings and history."""
+        model, parts = self.model, self.parts
+        parts.sample_view.restart()
+        parts.phase_view.restart()
+        if model.comparing:
+            labels = [run.label for run in model.runs]
+            parts.compare_grid.set_variants(labels)
+            parts.compare_grid.set_layers(model.layers)
+            parts.compare_charts.set_scene(model.config)
+            parts.compare_charts.set_variants([run.history for run in model.runs])
+            parts.compare_legend.setText(variant_legend(labels))
+            parts.variant_choice.blockSignals(True)
+            parts.variant_choice.clear()
+            parts.variant_choice.addItems([EVERY_VARIANT, *labels])
+            parts.variant_choice.blockSignals(False)
+        else:
+            self._show_scene(model.config)
+            parts.charts.set_history(model.runs[0].history)
+        parts.show_page(model.comparing)
+        parts.overview.set_config(model.config)
+        self._show_controls()
+        self._show_key()
+        parts.browser.show_scene(model.scene.name, model.config)
+
+    def _show_scene(self, config: TrainConfig) -> None:
+        parts = self.parts
+        with contextlib.suppress(ConfigError):  # a bad point file is reported by the engine
+            parts.sample_view.expect_bounds(view_bounds(config, base_dir=self.model.scene.base_dir))
+        if config.is_dirac:
+            parts.stage.set_views(parts.phase_view, parts.dirac_line)
+        else:
+            parts.stage.set_views(parts.sample_view, None)
+        parts.charts.set_scene(config)
+
+    def _config_changed(self, index: int, result: msg.ChangeResult) -> None:
+        if index == 0:
+            self.parts.overview.set_config(result.config)
+            self._show_key()
+        self._show_controls()
+
+    def _show_controls(self) -> None:
+        """The controls show the run changes go to; for every variant, the first one, with
+        the knobs where the variants differ named in the box's tooltip."""
+        model, choice = self.model, self.parts.variant_choice
+        chosen = max(choice.currentIndex() - 1, 0) if model.comparing else 0
+        chosen = min(chosen, len(model.runs) - 1)
+        self.parts.controls.set_config(model.runs[chosen].config)
+        if model.comparing:
+            differ = sorted(
+                {
+                    key
+                    for run in model.runs[1:]
+                    for key in model.runs[0].config.changes_to(run.config)
+                }
+            )
+            tip = "Which variant a change goes to, in compare mode"
+            if differ and choice.currentIndex() <= 0:
+                tip += ". The controls show the first variant; the variants differ in: "
+                tip += ", ".join(differ)
+            choice.setToolTip(tip)
+
+    def send_changes(self, changes: dict[str, Any]) -> None:
+        if not self.model.comparing:
+            self.worker.apply(changes)
+            return
+        index = self.parts.variant_choice.currentIndex() - 1  # -1: every variant
+        self.worker.apply(changes, None if index < 0 else index)
+
+    def _show_layers(self, layers: set[str]) -> None:
+        self.parts.sample_view.set_layers(layers)
+        if self.model.comparing:
+            self.parts.compare_grid.set_layers(layers)
+        self._show_key()
+
+    def _show_hint(self, text: str) -> None:
+        self.parts.sample_view.overlay.say(text)
+
+    def _show_key(self) -> None:
+        self.parts.key.show_key(self.model.config, self.model.layers)
+        self.parts.stage.relayout()
