@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app import colours
 from app.charts import CHARTS, ChartsView
 from app.controls import panel_knobs
+from app.plain_text import plain
 from app.stage import READABLE_CHART
 from app.views import SampleView
 from models.config import ConfigError, TrainConfig
@@ -262,7 +263,7 @@ class CompareDialog(QDialog):
         self.values = QLineEdit()
         self.values.setPlaceholderText("e.g. 1e-4, 1e-3, 1e-2")
         self.knob.currentIndexChanged.connect(self._suggest)
-        self.errors = QLabel()
+        self.errors = plain(QLabel())
         self.errors.setWordWrap(True)
         self.errors.setStyleSheet("color: #c0392b;")
         buttons = QDialogButtonBox(

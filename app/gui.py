@@ -18,9 +18,10 @@ def run_gui(
     as soon as the engine is up (a lecture that opens on the moving picture); `compare`:
     'fix' or 'seeds', start in compare mode; `slow`: start in slow motion."""
     from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
+    from app.plain_text import warn
     from models.config import ConfigError
     from scenes.loader import resolve
 
@@ -47,7 +48,7 @@ def run_gui(
         window.slow_motion_when_ready()
     if problem:
         window.show_message(f"Could not open {scene_name}; showing {DEFAULT_SCENE}.", error=True)
-        QMessageBox.warning(window, "Scene not loaded", problem)
+        warn(window, "Scene not loaded", problem)
     code = app.exec()
     # Delete the window while the application still exists: left to interpreter shutdown,
     # Python may free the QApplication first, and Qt then crashes on exit.

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QScrollArea,
     QSpinBox,
     QStackedWidget,
@@ -56,6 +55,7 @@ from app.export.controller import ExportController
 from app.help import HelpOverlay
 from app.key import DataKey
 from app.overview import ModelOverview
+from app.plain_text import ask, plain, warn
 from app.scene_browser import SceneBrowser
 from app.slow_motion import SECONDS_PER_UPDATE, SlowMotion
 from app.stage import Stage
@@ -69,7 +69,7 @@ from models.messages import ChangeResult, RunStarted, SessionSaved
 from models.session_file import SUFFIX
 from models.snapshot import Snapshot
 from models.targets import MAX_POINTS, read_points_csv, view_bounds
-from scenes.loader import Scene, changed_keys, library, load_scene_file, portable_config
+from scenes.loader import Scene, changed_keys, library, load_scene_file, scene_file_text
 
 OVERVIEW_MIN_SCREEN_HEIGHT = 1000
 PRESENTER_OVERVIEW_SHARE = 0.25  # of the window's height, for the diagram in presenter mode
@@ -548,7 +548,7 @@ class MainWindow(QMainWindow):
         self.step_label = QLabel("step 0")
         self.rate_label = QLabel("paused")
         self.fps_label = QLabel("0 fps")
-        self.message_label = QLabel()
+        self.message_label = plain(QLabel())  # file-borne text (titles, errors): never HTML
         status.addWidget(self.message_label, 1)
         status.addPermanentWidget(self.export.record_label)
         for label in (self.step_label, self.rate_label, self.fps_label, self.device_label):
@@ -699,7 +699,7 @@ class MainWindow(QMainWindow):
             scene = load_scene_file(path)
         except ConfigError as exc:
             self.show_message(f"Could not open {path.name}; kept the current scene.", error=True)
-            QMessageBox.warning(self, "Scene not loaded", f"{path}:\n\n{exc}")
+            warn(self, "Scene not loaded", f"{path}:\n\n{exc}")
             return False
         self.load_scene(scene)
         return True
@@ -762,7 +762,7 @@ class MainWindow(QMainWindow):
                 )
         except ConfigError as exc:
             self.show_message(f"Could not use {path.name}; kept the current data.", error=True)
-            QMessageBox.warning(self, "Data not loaded", f"{path}:\n\n{exc}")
+            warn(self, "Data not loaded", f"{path}:\n\n{exc}")
             return False
         self.use_points(points, path.name)
         return True
@@ -792,10 +792,11 @@ class MainWindow(QMainWindow):
     def save_scene_file(self, path: Path) -> bool:
         """Write the current control values as a scene file (atomically)."""
         try:
-            write_atomic(path, portable_config(self.config, self.scene.base_dir).to_toml())
-        except OSError as exc:
-            self.show_message(f"Could not save {path.name}: {exc.strerror}", error=True)
-            QMessageBox.warning(self, "Scene not saved", f"{path}:\n\n{exc}")
+            write_atomic(path, scene_file_text(self.config, self.scene.base_dir))
+        except (OSError, ConfigError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            self.show_message(f"Could not save {path.name}: {reason}", error=True)
+            warn(self, "Scene not saved", f"{path}:\n\n{exc}")
             return False
         self.show_message(f"Saved {path}")
         return True
@@ -1127,14 +1128,14 @@ class MainWindow(QMainWindow):
         if not crashed:
             return
         newest, *older = crashed
-        answer = QMessageBox.question(
+        answer = ask(
             self,
             "Restore the autosaved session?",
             f"GANscope did not close properly last time. Restore the session it autosaved "
             f"({describe(newest)})?",
         )
         forget(older)
-        if answer != QMessageBox.StandardButton.Yes:
+        if not answer:
             forget([newest])
             return
         try:
@@ -1150,7 +1151,7 @@ class MainWindow(QMainWindow):
         self.show_message(message, error=True)
         self.sample_view.overlay.say("Training stopped: press R to start it again")
         if details:
-            QMessageBox.warning(self, "Training stopped", f"{message}\n\n{details[-3000:]}")
+            warn(self, "Training stopped", f"{message}\n\n{details[-3000:]}")
 
     def _on_tree_item(self, item: Any) -> None:
         name = item.data(0, Qt.ItemDataRole.UserRole)

@@ -26,6 +26,7 @@ from app.compare import CompareCharts, CompareGrid, variant_legend
 from app.export.qt import image_to_rgb
 from app.key import DataKey
 from app.overview import ModelOverview
+from app.plain_text import plain_label
 from app.stage import Stage
 from app.views import DiracLine, PhasePortrait, SampleView
 from models.config import TrainConfig
@@ -137,7 +138,7 @@ class ExportFrame(PaintedFrame):
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
         if caption:
-            self.caption = QLabel(title)
+            self.caption = plain_label(title)  # the scene's title: text, never HTML
             font = QFont()
             font.setPointSize(13)
             self.caption.setFont(font)
@@ -215,7 +216,7 @@ class CompareExportFrame(PaintedFrame):
         column.setContentsMargins(4, 4, 4, 4)
         self.caption: QLabel | None = None
         if caption:
-            self.caption = QLabel(title)
+            self.caption = plain_label(title)
             font = QFont()
             font.setPointSize(13)
             self.caption.setFont(font)
