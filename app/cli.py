@@ -178,31 +178,60 @@ def export_variant_list(
         return configs, labels
     if not (args.sweep or args.seeds):
         return None
-    import itertools
-
-    sweeps = parse_sweeps(args.sweep or [])
-    seeds = parse_seeds(args.seeds) if args.seeds else [config.training.seed]
+    runs = plan_runs(args, config, low=2, high=8, what="an export shows 2 to 8 runs side by side")
     configs, labels = [], []
-    for combo in itertools.product(*[values for _, values in sweeps]):
-        variant = dict(zip([k for k, _ in sweeps], combo, strict=True))
-        for seed in seeds:
-            configs.append(config.with_changes({**variant, "training.seed": seed}))
-            words = [label(k, v) for k, v in variant.items()] + (
-                [f"seed {seed}"] if args.seeds else []
-            )
-            labels.append("; ".join(words))
-    if not 2 <= len(configs) <= 8:
-        raise BadInput(
-            f"--sweep/--seeds: an export shows 2 to 8 runs side by side; got {len(configs)}"
-        )
+    for variant, seed in runs:
+        configs.append(config.with_changes({**variant, "training.seed": seed}))
+        words = [label(k, v) for k, v in variant.items()] + ([f"seed {seed}"] if args.seeds else [])
+        labels.append("; ".join(words))
     return configs, labels
 
 
-def parse_seeds(text: str) -> list[int]:
-    """'0-19' or '0,3,7-9' -> the seeds in order; BadInput naming --seeds otherwise."""
+def plan_runs(
+    args: argparse.Namespace, base: Any, low: int, high: int, what: str
+) -> list[tuple[dict[str, Any], int]]:
+    """Every (--sweep values, seed) pair to run, counted before any is built: the sweep's
+    values as given (a swept training.seed is the run's seed), each on every --seeds seed.
+    Conflicting ways of choosing seeds and a repeated --sweep key are errors naming both."""
+    import itertools
+    import math
+
+    sweeps = parse_sweeps(args.sweep or [])
+    swept = [key for key, _ in sweeps]
+    swept_seed = "training.seed" in swept
+    set_seed = any(item.partition("=")[0].strip() == "training.seed" for item in args.set or [])
+    if args.seeds and args.seed is not None:
+        raise BadInput("--seed and --seeds: both choose the seed; give one (--seeds 0-7 runs each)")
+    if args.seeds and swept_seed:
+        raise BadInput("--sweep training.seed and --seeds: both choose seeds; give one of them")
+    if args.seed is not None and swept_seed:
+        raise BadInput("--seed and --sweep training.seed: both choose the seed; give one")
+    if set_seed and (args.seeds or swept_seed):
+        flag = "--seeds" if args.seeds else "--sweep training.seed"
+        raise BadInput(f"--set training.seed and {flag}: both choose the seed; give one")
+    combinations = math.prod(len(values) for _, values in sweeps)
+    seeds = parse_seeds(args.seeds) if args.seeds else [base.training.seed]
+    total = combinations * len(seeds)
+    if not low <= total <= high:
+        raise BadInput(f"--sweep/--seeds: {total:,} runs; {what}")
+    runs = []
+    for combo in itertools.product(*[values for _, values in sweeps]):
+        variant = dict(zip(swept, combo, strict=True))
+        for seed in [variant["training.seed"]] if swept_seed else seeds:
+            runs.append((variant, seed))
+    return runs
+
+
+MAX_SEEDS = 10_000
+
+
+def parse_seeds(text: str, limit: int = MAX_SEEDS) -> list[int]:
+    """'0-19' or '0,3,7-9' -> the seeds in order; BadInput naming --seeds otherwise. The
+    seeds are counted before the list is built: more than `limit` is an error."""
     from models.knobs import MAX_SEED
 
-    seeds: list[int] = []
+    ranges: list[tuple[int, int]] = []
+    count = 0
     for part in text.split(","):
         low, dash, high = part.strip().partition("-")
         try:
@@ -210,32 +239,44 @@ def parse_seeds(text: str) -> list[int]:
             last = int(high) if dash else first
         except ValueError:
             raise BadInput(
-                f"--seeds: expected seeds and ranges such as 0-19 or 0,3,7-9; got {text!r}"
+                f"--seeds: expected seeds and ranges such as 0-19 or 0,3,7-9; got {text[:60]!r}"
             ) from None
         if not 0 <= first <= last <= MAX_SEED:
-            raise BadInput(f"--seeds: {part.strip()!r} is not a range of seeds 0..{MAX_SEED}")
-        if last - first >= 10_000:
-            raise BadInput(f"--seeds: {part.strip()!r} is more than 10,000 seeds")
-        seeds.extend(range(first, last + 1))
-    return list(dict.fromkeys(seeds))
+            raise BadInput(f"--seeds: {part.strip()[:40]!r} is not a range of seeds 0..{MAX_SEED}")
+        count += last - first + 1
+        if count > limit:
+            raise BadInput(f"--seeds: more than {limit:,} seeds (at most {limit:,} here)")
+        ranges.append((first, last))
+    return list(dict.fromkeys(seed for first, last in ranges for seed in range(first, last + 1)))
 
 
-def _check_destination(path: str | None, flag: str) -> Path | None:
+def _check_destination(path: str | None, flag: str, overwrite: bool) -> Path | None:
     from models.atomic import destination_problem
 
     if path is None:
         return None
-    problem = destination_problem(Path(path), flag)
+    problem = destination_problem(Path(path), flag, overwrite)
     if problem:
         raise BadInput(problem)
     return Path(path).expanduser()
+
+
+def _write_output(flag: str, path: Path, write: Any) -> None:
+    """Run `write()`; an OS error (a full disk, a destination planted meanwhile) becomes one
+    line naming the flag (exit 2), and the old file, if any, is left as it was."""
+    from models.atomic import describe_os_error
+
+    try:
+        write()
+    except OSError as exc:
+        raise BadInput(f"{flag}: could not write {path}: {describe_os_error(exc)}") from None
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from models import run
     from models.atomic import write_atomic
     from models.engine import Trainer
-    from models.session_file import open_session, save_session
+    from models.session_file import open_session, save_session, saveable_problem
 
     if args.steps < 0:
         raise BadInput(f"--steps: must be >= 0; got {args.steps}")
@@ -243,8 +284,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise BadInput(f"--log-every: must be >= 1; got {args.log_every}")
     if args.sweep or args.seeds:
         return train_sweep(args)
-    csv_path = _check_destination(args.csv, "--csv")
-    checkpoint = _check_destination(args.checkpoint, "--checkpoint")
+    csv_path = _check_destination(args.csv, "--csv", args.overwrite)
+    checkpoint = _check_destination(args.checkpoint, "--checkpoint", args.overwrite)
     history = None
     if args.resume:
         if args.scene or args.seed is not None:
@@ -259,6 +300,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         scene, config = _scene_config(args)
         trainer = Trainer(config, scene.base_dir)
         name = scene.name
+    if checkpoint and (problem := saveable_problem(trainer)):
+        raise BadInput(f"--checkpoint: {problem}")  # before training, not after it
     show = _progress(sys.stderr)
     log_every = args.log_every or run.default_log_every(args.steps)
     end = trainer.step_count + args.steps
@@ -270,9 +313,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     history = run.train(trainer, args.steps, log_every, progress, history=history)
     if csv_path:
-        write_atomic(csv_path, run.metrics_csv(history, config.is_dirac))
+        text = run.metrics_csv(history, config.is_dirac)
+        _write_output("--csv", csv_path, lambda: write_atomic(csv_path, text))
     if checkpoint:
-        save_session(checkpoint, trainer, history, name)
+        _write_output(
+            "--checkpoint", checkpoint, lambda: save_session(checkpoint, trainer, history, name)
+        )
     final = history.rows()[-1]
     if trainer.diverged:
         print(trainer.diverged, file=sys.stderr)
@@ -297,20 +343,30 @@ def print_record(
 
 
 def parse_sweeps(items: Sequence[str]) -> list[tuple[str, list[Any]]]:
-    """`--sweep training.lr_d=1e-4,1e-3` -> [("training.lr_d", [1e-4, 1e-3])]."""
-    sweeps = []
+    """`--sweep training.lr_d=1e-4,1e-3` -> [("training.lr_d", [1e-4, 1e-3])]. A key given
+    in two --sweep flags is an error (the earlier values were dropped without a word)."""
+    sweeps: list[tuple[str, list[Any]]] = []
     for item in items:
         key, sep, raw = item.partition("=")
         values = [v.strip() for v in raw.split(",") if v.strip()]
         if not sep or not key.strip() or not values:
             raise BadInput(
-                f"--sweep {item}: expected KEY=VALUE,VALUE,..., e.g. training.lr_d=1e-4,1e-3"
+                f"--sweep {item[:80]}: expected KEY=VALUE,VALUE,..., e.g. training.lr_d=1e-4,1e-3"
+            )
+        if key.strip() in (k for k, _ in sweeps):
+            raise BadInput(
+                f"--sweep {key.strip()}: given twice; list every value in one --sweep "
+                f"{key.strip()}=A,B,C"
+            )
+        if len(values) > MAX_SWEEP_RUNS:
+            raise BadInput(
+                f"--sweep {key.strip()}: {len(values):,} values; at most {MAX_SWEEP_RUNS}"
             )
         parsed = []
         for value in values:
             try:
                 parsed.append(tomllib.loads(f"v = {value}")["v"])
-            except tomllib.TOMLDecodeError:
+            except (tomllib.TOMLDecodeError, RecursionError):
                 parsed.append(value)
         sweeps.append((key.strip(), parsed))
     return sweeps
@@ -319,8 +375,6 @@ def parse_sweeps(items: Sequence[str]) -> list[tuple[str, list[Any]]]:
 def train_sweep(args: argparse.Namespace) -> int:
     """Every combination of the --sweep values, on every --seeds seed: one record each.
     Runs of one shape train as one stacked model (the same numbers as one by one)."""
-    import itertools
-
     from models import run
     from models.engine.batched import RunGroup
 
@@ -334,21 +388,12 @@ def train_sweep(args: argparse.Namespace) -> int:
     if not args.scene:
         raise BadInput("train: give a scene (name or .toml file)")
     scene, base = _scene_config(args)
-    sweeps = parse_sweeps(args.sweep or [])
-    seeds = parse_seeds(args.seeds) if args.seeds else [base.training.seed]
-    variants = [
-        dict(zip([k for k, _ in sweeps], combo, strict=True))
-        for combo in itertools.product(*[v for _, v in sweeps])
-    ]
-    if len(variants) * len(seeds) > MAX_SWEEP_RUNS:
-        raise BadInput(
-            f"--sweep/--seeds: {len(variants) * len(seeds)} runs; at most {MAX_SWEEP_RUNS}"
-        )
+    runs = plan_runs(args, base, low=1, high=MAX_SWEEP_RUNS, what=f"at most {MAX_SWEEP_RUNS}")
     configs, about = [], []
-    for variant in variants:
-        for seed in seeds:
-            configs.append(base.with_changes({**variant, "training.seed": seed}))
-            about.append({"scene": scene.name, "seed": seed, "variant": variant})
+    for variant, seed in runs:
+        config = base.with_changes({**variant, "training.seed": seed})
+        configs.append(config)
+        about.append({"scene": scene.name, "seed": config.training.seed, "variant": variant})
     show = _progress(sys.stderr)
     log_every = args.log_every or run.default_log_every(args.steps)
     group = RunGroup(configs, scene.base_dir)
@@ -365,6 +410,14 @@ def train_sweep(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+MAX_JOBS = 64
+
+
+def max_jobs() -> int:
+    """calibrate's --jobs at most: one torch process per core, and never more than 64."""
+    return max(1, min(os.cpu_count() or 1, MAX_JOBS))
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Every claim of the chosen scenes over seeds: pass counts and the worst seed per claim
     (the figures behind the scene library), and each seed's figures with --verbose."""
@@ -377,6 +430,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from scenes.loader import library, resolve
 
     seeds = parse_seeds(args.seeds)
+    jobs_cap = max_jobs()
+    if not 1 <= args.jobs <= jobs_cap:
+        raise BadInput(
+            f"--jobs: must be 1 to {jobs_cap} (one process per core, {MAX_JOBS} at most); "
+            f"got {args.jobs}"
+        )
     scenes = [resolve(name) for name in args.scenes] if args.scenes else library()
     failed = 0
     runs: dict[str, dict[int, MetricHistory]] = {}  # scene -> seed -> its longest run so far
@@ -513,6 +572,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trainer.add_argument(
         "--resume", metavar="FILE", help="continue a saved session (bit-identical on the CPU)"
+    )
+    trainer.add_argument(
+        "--overwrite", action="store_true", help="let --csv and --checkpoint replace a file"
     )
     trainer.add_argument(
         "--log-every",

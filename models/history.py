@@ -16,6 +16,16 @@ from models.metric_keys import CONTRACT_KEYS, DIRAC_KEYS
 
 COLUMNS: tuple[str, ...] = (*CONTRACT_KEYS, *DIRAC_KEYS)  # "step" first
 EDIT_MERGE_SECONDS = 1.5  # edits of the same knobs closer than this are one edit (a drag)
+# Caps, so a history (live, or from someone's session file) never outgrows memory or the
+# charts: rows of the run and of its abandoned branches together (8 rows a second while
+# playing: 200,000 is 7 hours), edit markers and branches (oldest dropped first when live).
+MAX_ROWS = 200_000
+MAX_MARKERS = 2_000
+MAX_BRANCHES = 200
+MAX_COLUMNS = 256
+MAX_LABEL_CHARS = 200
+MAX_STEP = 10**12
+MARKER_KINDS = ("edit", "branch")
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ class MetricHistory:
         self._data = np.full((256, len(COLUMNS)), np.nan)
         self.size = 0
         self.markers: list[Marker] = []
+        self._marker_at: dict[int, int] = {}  # ident -> index in markers (put_marker is O(1))
         self.abandoned: list[np.ndarray] = []  # (rows, columns) per branch left behind
         self._next_ident = 1
         self._last_edit: tuple[tuple[str, ...], float] | None = None
@@ -47,6 +58,8 @@ class MetricHistory:
         step = float(metrics.get("step", math.nan))
         if self.size and self._data[self.size - 1, 0] == step:
             return False
+        if self.size >= MAX_ROWS:
+            self._thin()
         if self.size == self._data.shape[0]:
             self._data = np.concatenate([self._data, np.full_like(self._data, np.nan)])
         self._data[self.size] = [float(metrics.get(k, math.nan)) for k in COLUMNS]
@@ -55,6 +68,15 @@ class MetricHistory:
 
     def __len__(self) -> int:
         return self.size
+
+    def _thin(self) -> None:
+        """At MAX_ROWS: every second row goes (the first and the newest stay), so a run of
+        any length keeps its whole span, more coarsely, as the timeline does."""
+        rows = self._data[: self.size]
+        kept = np.concatenate([rows[:-1:2], rows[-1:]])
+        self._data[: len(kept)] = kept
+        self._data[len(kept) : self.size] = np.nan
+        self.size = len(kept)
 
     def column(self, key: str) -> np.ndarray:
         return self._data[: self.size, COLUMNS.index(key)]
@@ -78,6 +100,7 @@ class MetricHistory:
         other = MetricHistory()
         other._data, other.size = self._data[: max(self.size, 1)].copy(), self.size
         other.markers = list(self.markers)
+        other._marker_at = dict(self._marker_at)
         other.abandoned = [branch.copy() for branch in self.abandoned]
         other._next_ident, other._last_edit = self._next_ident, self._last_edit
         return other
@@ -86,6 +109,7 @@ class MetricHistory:
         """A fresh run: no rows, no markers, no branches."""
         self.size = 0
         self.markers.clear()
+        self._marker_at.clear()
         self.abandoned.clear()
         self._last_edit = None
 
@@ -108,7 +132,7 @@ class MetricHistory:
         else:
             marker = Marker(step, label, keys, "edit", self._next_ident)
             self._next_ident += 1
-            self.markers.append(marker)
+            self._add_marker(marker)
         self._last_edit = (keys, now)
         return marker
 
@@ -119,22 +143,48 @@ class MetricHistory:
         keep = int(np.searchsorted(steps, step, side="right"))
         if keep < self.size:
             self.abandoned.append(self._data[max(keep - 1, 0) : self.size].copy())
+            self._trim_branches()
         self.size = keep
         self.markers = [m for m in self.markers if m.step <= step]
+        self._reindex()
         marker = Marker(step, f"back to step {step}", (), "branch", self._next_ident)
         self._next_ident += 1
-        self.markers.append(marker)
+        self._add_marker(marker)
         self._last_edit = None
         return marker
 
     def put_marker(self, marker: Marker) -> None:
-        """Add a marker made elsewhere (the training process), replacing one with its ident."""
-        for i, existing in enumerate(self.markers):
-            if existing.ident == marker.ident:
-                self.markers[i] = marker
+        """Add a marker made elsewhere (the training process), replacing one with its ident
+        (found through an index: 200,000 markers once took quadratic time here)."""
+        index = self._marker_at.get(marker.ident)
+        if index is not None and index < len(self.markers):
+            if self.markers[index].ident == marker.ident:
+                self.markers[index] = marker
                 return
-        self.markers.append(marker)
+            self._reindex()
+            if marker.ident in self._marker_at:
+                self.markers[self._marker_at[marker.ident]] = marker
+                return
+        self._add_marker(marker)
         self._next_ident = max(self._next_ident, marker.ident + 1)
+
+    def _add_marker(self, marker: Marker) -> None:
+        self._marker_at[marker.ident] = len(self.markers)
+        self.markers.append(marker)
+        if len(self.markers) > MAX_MARKERS:  # the oldest tenth goes, so this stays rare
+            del self.markers[: MAX_MARKERS // 10]
+            self._reindex()
+
+    def _reindex(self) -> None:
+        self._marker_at = {m.ident: i for i, m in enumerate(self.markers)}
+
+    def _trim_branches(self) -> None:
+        """Keep abandoned branches within MAX_BRANCHES and, with the run, MAX_ROWS rows."""
+        while len(self.abandoned) > 1 and (
+            len(self.abandoned) > MAX_BRANCHES
+            or sum(len(b) for b in self.abandoned) + self.size > MAX_ROWS
+        ):
+            self.abandoned.pop(0)
 
     # ----------------------------------------------------------------- files
     def to_dict(self) -> dict[str, Any]:
@@ -147,39 +197,98 @@ class MetricHistory:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MetricHistory:
+    def from_dict(cls, data: Any) -> MetricHistory:
         """The inverse of to_dict. Unknown columns are ignored and missing ones are NaN, so a
-        history written by another version still loads. Raises ValueError if malformed."""
+        history written by another version still loads. Raises ValueError (one line) if it
+        is malformed or over the caps (MAX_ROWS, MAX_MARKERS, MAX_BRANCHES)."""
         history = cls()
-        try:
-            columns = [str(c) for c in data["columns"]]
-            for row in data["rows"]:
-                history.append(dict(zip(columns, _floats(row), strict=True)))
-            for branch in data.get("abandoned", []):
-                rows = [dict(zip(columns, _floats(r), strict=True)) for r in branch]
-                history.abandoned.append(
-                    np.array([[r.get(k, math.nan) for k in COLUMNS] for r in rows]).reshape(
-                        -1, len(COLUMNS)
-                    )
+        if not isinstance(data, Mapping):
+            raise ValueError("the metric history is malformed (not a table)")
+        columns = data.get("columns")
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise ValueError("the metric history is malformed (columns must be a list of names)")
+        if len(columns) > MAX_COLUMNS:
+            raise ValueError(
+                f"the metric history has {len(columns):,} columns (at most {MAX_COLUMNS})"
+            )
+        rows = _list(data.get("rows"), "rows")
+        branches = _list(data.get("abandoned", []), "abandoned")
+        markers = _list(data.get("markers", []), "markers")
+        if len(branches) > MAX_BRANCHES:
+            raise ValueError(
+                f"the metric history has {len(branches):,} branches (at most {MAX_BRANCHES:,})"
+            )
+        if len(markers) > MAX_MARKERS:
+            raise ValueError(
+                f"the metric history has {len(markers):,} markers (at most {MAX_MARKERS:,})"
+            )
+        total = len(rows) + sum(len(b) if isinstance(b, list) else 0 for b in branches)
+        if total > MAX_ROWS:
+            raise ValueError(
+                f"the metric history has {total:,} rows with its branches (at most {MAX_ROWS:,})"
+            )
+        width = len(columns)
+        for number, row in enumerate(rows, start=1):
+            history.append(dict(zip(columns, _floats(row, width, f"row {number}"), strict=True)))
+        for b, branch in enumerate(_list(branches, "abandoned"), start=1):
+            values = [
+                dict(zip(columns, _floats(r, width, f"branch {b} row {i}"), strict=True))
+                for i, r in enumerate(_list(branch, f"branch {b}"), start=1)
+            ]
+            history.abandoned.append(
+                np.array([[r.get(k, math.nan) for k in COLUMNS] for r in values]).reshape(
+                    -1, len(COLUMNS)
                 )
-            for m in data.get("markers", []):
-                history.put_marker(
-                    Marker(
-                        int(m["step"]),
-                        str(m["label"]),
-                        tuple(str(k) for k in m.get("keys", ())),
-                        str(m.get("kind", "edit")),
-                        int(m.get("ident", 0)),
-                    )
-                )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"the metric history is malformed ({exc})") from None
+            )
+        for number, m in enumerate(markers, start=1):
+            history.put_marker(_marker(m, number))
         return history
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"the metric history is malformed ({what} must be a list)")
+    return value
+
+
+def _marker(m: Any, number: int) -> Marker:
+    where = f"marker {number}"
+    if not isinstance(m, Mapping):
+        raise ValueError(f"{where}: not a table")
+    step, ident = m.get("step"), m.get("ident", 0)
+    label, keys, kind = m.get("label"), m.get("keys", []), m.get("kind", "edit")
+    for name, value in (("step", step), ("ident", ident)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_STEP:
+            raise ValueError(f"{where}: {name} must be a whole number from 0 to {MAX_STEP:.0e}")
+    if not isinstance(label, str):
+        raise ValueError(f"{where}: label must be text")
+    if not isinstance(keys, list) or len(keys) > 64 or not all(isinstance(k, str) for k in keys):
+        raise ValueError(f"{where}: keys must be a list of setting names")
+    if kind not in MARKER_KINDS:
+        raise ValueError(f"{where}: kind must be one of {', '.join(MARKER_KINDS)}")
+    label = label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
+    return Marker(step, label, tuple(k[:80] for k in keys), kind, ident)
 
 
 def _json_rows(rows: np.ndarray) -> list[list[float | None]]:
     return [[None if math.isnan(v) else float(v) for v in row] for row in rows.tolist()]
 
 
-def _floats(row: Sequence[Any]) -> list[float]:
-    return [math.nan if v is None else float(v) for v in row]
+def _floats(row: Any, width: int, where: str) -> list[float]:
+    """A row's values as floats (None is NaN); ValueError naming the row otherwise."""
+    if not isinstance(row, list) or len(row) != width:
+        raise ValueError(f"{where}: expected a list of {width} values")
+    values = []
+    for v in row:
+        if v is None:
+            values.append(math.nan)
+        elif isinstance(v, float):
+            values.append(v)
+        elif isinstance(v, int) and not isinstance(v, bool):
+            try:
+                values.append(float(v))
+            except OverflowError:
+                raise ValueError(f"{where}: a value beyond the float range") from None
+        else:
+            raise ValueError(f"{where}: {type(v).__name__} where a number belongs")
+    return values

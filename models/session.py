@@ -27,6 +27,7 @@ from models.engine.batched import RunGroup, batch_key
 from models.engine.changes import effect_of
 from models.history import MetricHistory
 from models.session_file import SessionFileError, open_session, save_session
+from models.textfile import one_line
 from models.timeline import Timeline
 
 FRAME_SECONDS = 1 / 60  # in-between frames (samples only, 0.3 ms each): smooth animation
@@ -481,10 +482,16 @@ class Session:
         self._new_run("rewind", f"back to step {checkpoint.step}: change a control and play")
 
     def _open(self, path: Path) -> None:
+        """Restore a session file; a bad one is refused and the current run (its step,
+        settings, history and whether it plays) is left exactly as it was."""
         try:
             trainer, saved = open_session(path)
         except SessionFileError as exc:
             self.outbox(msg.LoadRefused(message=str(exc)))
+            return
+        except Exception as exc:  # a bug (or no memory), never the way a file ends the run
+            name = one_line(Path(path).name, 120)
+            self.outbox(msg.LoadRefused(f"{name}: could not be opened ({type(exc).__name__})"))
             return
         self._replace(trainer, None, saved.history)
         self.group, self.labels, self.histories = None, (), []

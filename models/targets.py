@@ -10,6 +10,7 @@ cut into ``modes`` stretches or clusters so "modes covered" means "parts of the 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,7 +172,9 @@ def gaussians(means: list, stds: list[float], weights: list[float], default_std:
 
 
 def read_points_csv(path: Path) -> torch.Tensor:
-    """x,y per line; a first line that is not two numbers (a header such as 'x,y') is skipped.
+    """x,y per line; a first line with no number in it (a header such as 'x,y') is skipped.
+    A first line that holds a number or looks like one ('1,2a', 'inf,1', '1e5e,2') is data,
+    and an error if malformed: it is never dropped as a header without a word.
 
     Bounded (MAX_CSV_BYTES read at most, MAX_POINTS rows) and parsed by numpy's C reader:
     a million rows load in well under a second. A line that holds numbers which are not
@@ -182,7 +185,7 @@ def read_points_csv(path: Path) -> torch.Tensor:
     start = 0
     while start < len(lines) and not lines[start].strip():
         start += 1
-    if start < len(lines) and not _numbers(lines[start]):
+    if start < len(lines) and _is_header(lines[start]):
         start += 1  # a header
     body = [line for line in lines[start:] if line.strip()]
     if not body:
@@ -213,6 +216,14 @@ def _numbers(line: str) -> list[float] | None:
         return [float(field) for field in line.split(",")]
     except ValueError:
         return None
+
+
+_NUMBER_LIKE = re.compile(r"\s*[+-]?(\d|\.\d|(inf|infinity|nan)\s*$)", re.IGNORECASE)
+
+
+def _is_header(line: str) -> bool:
+    """A header names its columns: no field is a number or begins like one."""
+    return not any(_NUMBER_LIKE.match(field) for field in line.split(","))
 
 
 def _first_bad(body: list[str]) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from models.config import ConfigError, TrainConfig, parse_config
 from models.targets import build_target
-from models.textfile import read_text_bounded
+from models.textfile import describe_bytes, read_text_bounded
 
 LIBRARY = Path(__file__).resolve().parent / "library"
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
@@ -89,3 +89,19 @@ def portable_config(config: TrainConfig, base_dir: Path | None) -> TrainConfig:
     if Path(target.file).is_absolute():
         return config
     return config.with_changes({"target.file": str((base_dir / config.target.file).resolve())})
+
+
+def scene_file_text(config: TrainConfig, base_dir: Path | None) -> str:
+    """The config as scene-file text (portable), or ConfigError if the file would be over
+    the size the loader reads back (drawn points take ~48 bytes each: about 20,000 fit), so
+    a saved scene always opens again."""
+    text = portable_config(config, base_dir).to_toml()
+    size = len(text.encode("utf-8"))
+    if size > MAX_SCENE_BYTES:
+        points = len(config.target.points)
+        limit = describe_bytes(MAX_SCENE_BYTES)
+        why = f" (its {points:,} inline points): save a session instead" if points else ""
+        raise ConfigError(
+            [f"the scene would be {describe_bytes(size)}, over the {limit} limit{why}"]
+        )
+    return text

@@ -17,6 +17,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QMessageBox, QPushButton
 
+from app import plain_text
 from app.process.autosave import autosave_path
 from app.window.main_window import MainWindow
 from models.messages import ChangeResult
@@ -33,6 +34,12 @@ def no_modal_boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
     for name in ("warning", "critical", "information"):
         monkeypatch.setattr(QMessageBox, name, lambda *args, **_: shown.append(args))
     monkeypatch.setattr(QMessageBox, "question", lambda *args, **_: QMessageBox.StandardButton.Yes)
+
+    def answer(box: QMessageBox) -> int:  # the app's plain-text boxes (app/plain_text.py)
+        shown.append((box.windowTitle(), box.text()))
+        return int(QMessageBox.StandardButton.Yes)
+
+    monkeypatch.setattr(plain_text, "exec_box", answer)
     return shown
 
 
@@ -212,7 +219,7 @@ def test_bad_scene_file_is_refused_and_current_scene_kept(
     monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args[-1]))
+    monkeypatch.setattr(plain_text, "exec_box", lambda box: shown.append(box.text()))
     bad = tmp_path / "bad.toml"
     bad.write_text("[training]\nlr_d = -1\n")
     assert not window.open_scene_file(bad)

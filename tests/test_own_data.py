@@ -12,6 +12,7 @@ from conftest import open_small_window
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
+from app import plain_text
 from scenes.loader import load_scene_file
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -21,6 +22,9 @@ pytestmark = pytest.mark.usefixtures("qapp")
 def win(qtbot, monkeypatch):  # type: ignore[no-untyped-def]
     warned: list[tuple[object, ...]] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args, **_: warned.append(args))
+    monkeypatch.setattr(
+        plain_text, "exec_box", lambda box: warned.append((None, box.windowTitle(), box.text()))
+    )
     window = open_small_window(qtbot)
     window.warned = warned
     yield window

@@ -106,12 +106,21 @@ def test_deeply_nested_toml_is_a_clean_error() -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-def test_a_device_as_scene_or_points_file_is_read_bounded(tmp_path: Path) -> None:
-    """Was: reading /dev/zero until memory ran out (st_size is 0 for devices)."""
-    with pytest.raises(ConfigError, match="over the 1 MB limit"):
+def test_a_device_as_scene_or_points_file_is_refused(tmp_path: Path) -> None:
+    """Was: reading /dev/zero until memory ran out (st_size is 0 for devices); then read
+    bounded. Now refused before it is opened: only regular files are read."""
+    with pytest.raises(ConfigError, match="is a device, not a regular file"):
         load_scene_file(Path("/dev/zero"))
-    with pytest.raises(ConfigError, match="over the 100 MB limit"):
+    with pytest.raises(ConfigError, match="is a device, not a regular file"):
         read_points_csv(Path("/dev/zero"))
+
+
+def test_a_large_scene_or_points_file_is_read_bounded(tmp_path: Path) -> None:
+    big = tmp_path / "big.toml"
+    with big.open("wb") as handle:
+        handle.truncate(1_000_001)  # sparse: no disk used
+    with pytest.raises(ConfigError, match="over the 1 MB limit"):
+        load_scene_file(big)
 
 
 def test_csv_with_a_byte_order_mark_keeps_its_first_point(tmp_path: Path) -> None:
@@ -200,15 +209,16 @@ def test_a_killed_exports_leftover_is_removed_by_the_next_export(tmp_path: Path)
     assert alive.exists() and lookalike.exists()
 
 
-def test_an_export_onto_a_symbolic_link_writes_the_file_it_points_to(tmp_path: Path) -> None:
-    """Was: the link replaced by a plain file."""
+def test_an_export_onto_a_symbolic_link_is_refused(tmp_path: Path) -> None:
+    """Was: the link replaced by a plain file; then written through (a planted link made an
+    export replace its target). Issue 21: links are never written through, nor replaced."""
     real = tmp_path / "real.gif"
     real.write_bytes(b"old")
     link = tmp_path / "link.gif"
     link.symlink_to(real)
-    with atomic_output(link) as temp:
+    with pytest.raises(ExportError, match="symbolic link"), atomic_output(link) as temp:
         temp.write_bytes(b"new")
-    assert link.is_symlink() and real.read_bytes() == b"new"
+    assert link.is_symlink() and real.read_bytes() == b"old"
 
 
 def test_a_gif_too_long_to_build_in_memory_is_refused_before_training(tmp_path: Path) -> None:

@@ -10,13 +10,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QProgressDialog
 
 from app import colours
 from app.export.dialog import ExportDialog
 from app.export.job import ExportJob
 from app.export.options import caption_title
 from app.export.recorder import ScreenRecorder
+from app.plain_text import plain, warn
 from models.config import TrainConfig
 from scenes.loader import Scene
 
@@ -43,7 +44,7 @@ class ExportController(QObject):
         self.recorder: ScreenRecorder | None = None
         self.job: ExportJob | None = None
         self.progress: QProgressDialog | None = None
-        self.record_label = QLabel()
+        self.record_label = plain(QLabel())
         self.record_label.setStyleSheet(f"color: {colours.ERROR}; font-weight: bold;")
         self.record_action: QAction | None = None  # the window's Record command (checkable)
 
@@ -158,7 +159,7 @@ class ExportController(QObject):
             self.progress = None
         self.show_message(message.splitlines()[0] if ok else "Export failed: " + message, not ok)
         if not ok and "cancelled" not in message:
-            QMessageBox.warning(self.window, "Export failed", message)
+            warn(self.window, "Export failed", message)
 
     # ------------------------------------------------------------------ closing
     def finish(self) -> None:

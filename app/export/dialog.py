@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -39,6 +38,7 @@ from app.export.options import (
     build_options,
     command_args,
 )
+from app.plain_text import ask, plain
 
 SIZES = ("1280x720", "1920x1080", "800x450", "640x360", "1080x1080")
 FILTERS = "MP4 video (*.mp4);;GIF animation (*.gif);;PNG image (*.png);;SVG vector (*.svg);;"
@@ -104,12 +104,12 @@ class ExportDialog(QDialog):
         form.addRow("Scale", self.scale)
         form.addRow("Panels", panels)
         form.addRow("", self.caption)
-        self.summary = QLabel()
-        self.command = QLabel()
+        self.summary = plain(QLabel())
+        self.command = plain(QLabel())  # holds the scene's title (--title)
         self.command.setWordWrap(True)
         self.command.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.command.setStyleSheet("font-family: monospace; color: #555;")
-        self.errors = QLabel()
+        self.errors = plain(QLabel())
         self.errors.setWordWrap(True)
         self.errors.setStyleSheet(f"color: {colours.ERROR};")
         buttons = QDialogButtonBox(
@@ -175,8 +175,7 @@ class ExportDialog(QDialog):
     def accept(self) -> None:
         out = Path(self.path.text().strip()).expanduser()
         if out.exists() and out.is_file() and out != self._confirmed_overwrite:
-            answer = QMessageBox.question(self, "Replace file?", f"{out} exists. Replace it?")
-            if answer != QMessageBox.StandardButton.Yes:
+            if not ask(self, "Replace file?", f"{out} exists. Replace it?"):
                 return
             self._confirmed_overwrite = out
         try:

@@ -22,7 +22,8 @@ from PIL import Image
 
 from app.export.options import ExportError
 from app.process.pids import is_running
-from models.atomic import real_destination
+from models.atomic import DestinationRefused, checked_destination, new_file_mode
+from models.atomic import describe_os_error as _describe
 
 TEMP_MARK = ".ganscope-part"
 
@@ -61,16 +62,23 @@ def remove_dead_writers_files(path: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[Path]:
-    """Yield a temporary path to write; on success it replaces `path` (the file it points
-    to, for a symbolic link), on any error or cancellation it is deleted. OS errors become
-    ExportError with a readable reason."""
-    path = real_destination(path)
+    """Yield a temporary path to write; on success it replaces `path`, on any error or
+    cancellation it is deleted. OS errors become ExportError with a readable reason; a
+    destination that is a symbolic link or not a regular file is refused (never replaced,
+    never written through), before and again just before the rename."""
+    try:
+        path = checked_destination(path)
+    except DestinationRefused as exc:
+        raise ExportError(f"--out: {exc.strerror}") from None
     remove_dead_writers_files(path)
     temp = temp_path_for(path)
     try:
         yield temp
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), new_file_mode(path))
+        checked_destination(path)
         os.replace(temp, path)
     except OSError as exc:
         raise ExportError(f"--out: could not write {path}: {describe_os_error(exc)}") from exc
@@ -80,11 +88,7 @@ def atomic_output(path: Path) -> Iterator[Path]:
 
 
 def describe_os_error(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "the disk is full"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "permission denied"
-    return exc.strerror or str(exc)
+    return _describe(exc)
 
 
 class FrameSink(Protocol):

@@ -26,8 +26,10 @@ from app.views.charts import ChartsView
 from app.views.compare_views import CompareCharts, CompareGrid, variant_legend
 from app.views.key import DataKey
 from app.views.overview import ModelOverview
-from app.views.sample_view import DiracLine, PhasePortrait, SampleView
+from app.views.dirac import DiracLine, PhasePortrait
+from app.views.sample_view import SampleView
 from app.views.stage import Stage
+from app.plain_text import plain_label
 from models.config import TrainConfig
 from models.history import MetricHistory
 from models.snapshot import Snapshot
@@ -137,7 +139,7 @@ class ExportFrame(PaintedFrame):
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
         if caption:
-            self.caption = QLabel(title)
+            self.caption = plain_label(title)  # the scene's title: text, never HTML
             font = QFont()
             font.setPointSize(13)
             self.caption.setFont(font)
@@ -215,7 +217,7 @@ class CompareExportFrame(PaintedFrame):
         column.setContentsMargins(4, 4, 4, 4)
         self.caption: QLabel | None = None
         if caption:
-            self.caption = QLabel(title)
+            self.caption = plain_label(title)
             font = QFont()
             font.setPointSize(13)
             self.caption.setFont(font)

@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 
 from app.export.files import leftover_temp_files
 from app.export.options import ExportOptions, command_args
-from models.atomic import real_destination
 from models.config import TrainConfig
 from scenes.loader import portable_config
 
@@ -102,7 +101,7 @@ class ExportJob(QObject):
     def _remove_leftovers(self) -> None:
         """A killed exporter cannot clean up after itself: remove its temporary file (the
         exporter's own, named by its pid: another export to the same file is left alone)."""
-        out = real_destination(self.options.out)
+        out = self.options.out
         for leftover, pid in leftover_temp_files(out).items():
             if pid == self._pid:
                 with contextlib.suppress(OSError):

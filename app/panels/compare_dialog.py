@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from app import colours
 from app.panels.controls import panel_knobs
+from app.plain_text import plain
 from app.variants import MAX_VARIANTS
 from models.config import ConfigError, TrainConfig
 from models.knobs import KNOB_BY_KEY
@@ -36,7 +37,7 @@ class CompareDialog(QDialog):
         self.values = QLineEdit()
         self.values.setPlaceholderText("e.g. 1e-4, 1e-3, 1e-2")
         self.knob.currentIndexChanged.connect(self._suggest)
-        self.errors = QLabel()
+        self.errors = plain(QLabel())
         self.errors.setWordWrap(True)
         self.errors.setStyleSheet(f"color: {colours.ERROR};")
         buttons = QDialogButtonBox(

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.plain_text import tooltip
 from models.config import TrainConfig
 from scenes.loader import Scene
 
@@ -84,7 +85,7 @@ class SceneBrowser(QWidget):
                 groups[info.group], [f"{number}. {ROLE_MARK[info.role]}{info.title}"]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, scene.name)
-            item.setToolTip(0, info.story)
+            item.setToolTip(0, tooltip(info.story))  # a story is text, never HTML
             self.items[scene.name] = item
         self.presenter = False
         self._config: TrainConfig | None = None

@@ -5,6 +5,12 @@ AUTOSAVE_SECONDS, if training moved on since the last save, the training process
 whole session (weights, optimizer state, history, timeline; ~10 ms) to a file named after the
 window's process. A clean close deletes it, so a file whose process is gone is a crash's
 leftover: the next start offers it back, newest first, and deletes it either way.
+
+The data folder is input like any other: only a regular file owned by this user is offered
+(lstat: a planted symbolic link, a dangling one, a folder or another user's file is passed
+over, never followed), autosaves are written with write_atomic (which never writes through a
+link), and a killed save's temporary file is removed at the next start once its writer is
+dead.
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ import contextlib
 import datetime as dt
 import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer
 
 from app.process.pids import is_running
+from models.atomic import PART_SUFFIX, remove_dead_parts
 from models.session_file import SUFFIX
 
 AUTOSAVE_SECONDS = 180
@@ -37,14 +45,29 @@ def autosave_path(folder: Path | None = None, pid: int | None = None) -> Path:
     return folder / f"autosave-{os.getpid() if pid is None else pid}{SUFFIX}"
 
 
+def own_regular_file(path: Path) -> os.stat_result | None:
+    """The file's lstat if it is a regular file of this user's (not a link, not a folder),
+    else None."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return None
+    return info
+
+
 def crashed_sessions(folder: Path | None = None) -> list[Path]:
-    """Autosaves whose window is no longer running, newest first."""
+    """Autosaves whose window is no longer running, newest first: regular files of this
+    user's only. Dead writers' temporary files are removed on the way."""
     folder = autosave_folder() if folder is None else folder
     try:
         names = os.listdir(folder)
     except OSError:
         return []
-    found = []
+    found: list[tuple[float, Path]] = []
     for name in names:
         match = _NAME.fullmatch(name)
         if (
@@ -52,13 +75,32 @@ def crashed_sessions(folder: Path | None = None) -> list[Path]:
             and int(match.group(1)) != os.getpid()
             and not is_running(int(match.group(1)), unknown=False)
         ):
-            found.append(folder / name)
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+            info = own_regular_file(folder / name)
+            if info is not None:
+                found.append((info.st_mtime, folder / name))
+    remove_dead_leftovers(folder)
+    return [path for _, path in sorted(found, key=lambda pair: pair[0], reverse=True)]
+
+
+_PART = re.compile(
+    rf"\.(autosave-\d+{re.escape(SUFFIX)})\.\d+-[0-9a-f]{{8}}{re.escape(PART_SUFFIX)}"
+)
+
+
+def remove_dead_leftovers(folder: Path) -> None:
+    """Temporary files of killed autosaves (whose autosave itself may be gone): removed
+    when their writer is dead (a live one's are left alone)."""
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            match = _PART.fullmatch(name)
+            if match:
+                remove_dead_parts(folder / match.group(1))
 
 
 def describe(path: Path) -> str:
     """'saved 14:02 today' for the offer's text."""
-    saved = dt.datetime.fromtimestamp(path.stat().st_mtime)
+    info = own_regular_file(path)
+    saved = dt.datetime.fromtimestamp(info.st_mtime if info is not None else 0)
     day = "today" if saved.date() == dt.date.today() else saved.strftime("%d %b %Y")
     return f"saved {saved:%H:%M} {day}"
 
@@ -103,7 +145,10 @@ class Autosaver(QObject):
 
     def adopt(self, crashed: Path) -> None:
         """Take a crashed window's autosave as this window's own (then open it): it is kept,
-        and overwritten by later autosaves, until this window closes cleanly."""
+        and overwritten by later autosaves, until this window closes cleanly. Only a regular
+        file of this user's is taken (OSError otherwise)."""
+        if own_regular_file(crashed) is None:
+            raise OSError(0, f"{crashed.name} is not a regular file of yours")
         os.replace(crashed, self.path)
 
     def discard(self) -> None:

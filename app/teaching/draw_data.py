@@ -23,7 +23,8 @@ MIN_POINTS = 20  # fewer cannot be clustered into modes or trained on sensibly
 
 class DataDrawer(QObject):
     """Brush strokes on a SampleView. `finished(points)` when drawing ends with enough
-    points; `refused(message)` when it ends with too few."""
+    points; `refused(message)` when it ends with too few, or once when the drawing reaches
+    MAX_INLINE_POINTS (it holds exactly that many at most: a drawing past it was discarded)."""
 
     finished = Signal(object)
     refused = Signal(str)
@@ -35,6 +36,7 @@ class DataDrawer(QObject):
         self.drawing = False
         self._button: Qt.MouseButton | None = None
         self._rng = np.random.default_rng(0)  # the same strokes give the same cloud
+        self._said_full = False  # the cap was reported for this stroke
         self.preview = pg.ScatterPlotItem(
             size=7, pen=pg.mkPen(colours.REAL, width=1), brush=colours.brush(colours.REAL, 120)
         )
@@ -45,6 +47,8 @@ class DataDrawer(QObject):
     def start(self, points: np.ndarray | None = None) -> None:
         """Drawing on: start from `points` (the current data, to edit it) or from nothing."""
         self.points = np.zeros((0, 2), np.float32) if points is None else points.astype(np.float32)
+        self.points = self.points[:MAX_INLINE_POINTS]  # never more than a scene can keep
+        self._said_full = False
         self.drawing = True
         self.view.getPlotItem().vb.setMouseEnabled(x=False, y=False)
         self.view.viewport().installEventFilter(self)
@@ -107,9 +111,19 @@ class DataDrawer(QObject):
         if erase:
             keep = np.hypot(*(self.points - np.asarray(centre, np.float32)).T) > radius
             self.points = self.points[keep]
-        elif len(self.points) < MAX_INLINE_POINTS:
-            dab = self._rng.normal(centre, radius / 2, size=(POINTS_PER_MOVE, 2))
-            self.points = np.concatenate([self.points, dab.astype(np.float32)])
+        else:
+            room = MAX_INLINE_POINTS - len(self.points)
+            if room < POINTS_PER_MOVE and not self._said_full:
+                self._said_full = True
+                self.refused.emit(
+                    f"The drawing holds {MAX_INLINE_POINTS:,} points, the most a scene keeps "
+                    "inline: erase some to paint more."
+                )
+            if room > 0:
+                dab = self._rng.normal(centre, radius / 2, size=(POINTS_PER_MOVE, 2))[:room]
+                self.points = np.concatenate([self.points, dab.astype(np.float32)])
+        if len(self.points) < MAX_INLINE_POINTS - POINTS_PER_MOVE:
+            self._said_full = False
         self._refresh()
 
     def _radius(self) -> float:

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from models.config import ConfigError, TrainConfig
+from models.engine.state_check import StateMismatch, checked_state
 from models.metrics import PROTOCOL_SAMPLES, SlicedW1
 from models.networks import DiracDiscriminator, DiracGenerator, Discriminator, Generator
 from models.optimizers import make_optimizer, retune
@@ -151,6 +152,19 @@ class RunState:
         self.d_params = list(self.D.parameters())
         self.build_optimizer("d")
 
+    @staticmethod
+    def networks_for(config: TrainConfig) -> tuple[nn.Module, nn.Module]:
+        """G and D as this config builds them, on the meta device (shapes only, no memory and
+        no random numbers drawn): what a saved state's size is checked against."""
+        reg = config.regularization
+        with torch.device("meta"):
+            if config.is_dirac:
+                return DiracGenerator(config.target.theta0), DiracDiscriminator(config.target.psi0)
+            return (
+                Generator(config.generator),
+                Discriminator(config.discriminator, reg.pack, reg.spectral_norm),
+            )
+
     def build_optimizer(self, net: str) -> None:
         """A fresh optimizer for G ("g") or D ("d") on that network's current weights."""
         t = self.config.training
@@ -250,32 +264,38 @@ class RunState:
             "clock": {"seconds": self.clock.seconds, "steps": self.clock.steps},
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a state saved from a run of the same config. Raises ValueError when the
-        tensors do not fit this run's networks; the run may then be half restored, so a
-        caller restoring from a file does it on a fresh RunState (see models/session_file.py)."""
+    def load_state_dict(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Restore a state saved from a run of the same config; returns the checked copy it
+        used. Every tensor and value is checked against this run first (shape, dtype,
+        finite; see state_check.py), so nothing from a bad state is used; ValueError names
+        the first problem. Only the optimizers' state is taken, never their settings: the
+        learning rates, betas and flags stay this run's config's."""
         try:
-            self.G.load_state_dict(state["G"])
-            self.D.load_state_dict(state["D"])
-            # copies: torch's optimizers keep the given tensors, and would update the saved
-            # state in place (a timeline checkpoint must stay as it was, to go back to twice)
-            self.opt_g.load_state_dict(_cloned(state["opt_g"]))
-            self.opt_d.load_state_dict(_cloned(state["opt_d"]))
-            self.rng.set_state(state["rng"])
-            for name, tensor in state["fixed"].items():
-                setattr(self, name, tensor.to(self.device))
-            losses, clock = state["losses"], state["clock"]
-            self.losses = LossMeter(
-                float(losses["d_sum"]),
-                float(losses["g_sum"]),
-                int(losses["count"]),
-                (float(losses["last"][0]), float(losses["last"][1])),
-            )
-            self.clock = TrainingClock(float(clock["seconds"]), int(clock["steps"]))
-            self.step = int(state["step"])
+            clean = checked_state(self, state)
+        except StateMismatch as exc:
+            raise ValueError(f"the saved state does not fit this scene ({exc})") from None
+        try:
+            self.G.load_state_dict(clean["G"])
+            self.D.load_state_dict(clean["D"])
+            # copies: torch's optimizers keep the given tensors (checked_state made them)
+            self.opt_g.load_state_dict(clean["opt_g"])
+            self.opt_d.load_state_dict(clean["opt_d"])
+            self.rng.set_state(clean["rng"])
         except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as exc:
             raise ValueError(f"the saved state does not fit this scene ({exc})") from None
+        for name, tensor in clean["fixed"].items():
+            setattr(self, name, tensor.to(self.device))
+        losses, clock = clean["losses"], clean["clock"]
+        self.losses = LossMeter(
+            losses["d_sum"],
+            losses["g_sum"],
+            losses["count"],
+            (losses["last"][0], losses["last"][1]),
+        )
+        self.clock = TrainingClock(clock["seconds"], clock["steps"])
+        self.step = clean["step"]
         self.w1 = SlicedW1(self.reference_real)
+        return clean
 
 
 def _cloned(value: Any) -> Any:

@@ -140,7 +140,7 @@ class Trainer:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from a saved state of a run with this trainer's config."""
-        self.run.load_state_dict(state)
-        self.diverged = state.get("diverged")
+        clean = self.run.load_state_dict(state)
+        self.diverged = clean["diverged"]
         self._good.save(self.run)
         self.config_version += 1
