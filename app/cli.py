@@ -15,61 +15,24 @@ import signal
 import sys
 import threading
 import time
-import tomllib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.cli_input import (
+    BadInput,
+    parse_seeds,
+    plan_runs,
+    progress_bar,
+    scene_config,
+)
+from app.cli_train import cmd_train
 from models.config import ConfigError
-from models.metric_keys import CONTRACT_KEYS, DIRAC_KEYS
 
 if TYPE_CHECKING:
     from models.history import MetricHistory
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-MAX_SWEEP_RUNS = 256
 _FIRST_SENTENCE = re.compile(r"(?<!\bal)\.\s")  # a full stop, but not the one in "et al."
-
-
-class BadInput(Exception):
-    """A user error the command reports in one line per problem, with exit code 2."""
-
-
-def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
-    """`--set training.lr_d=1e-3` pairs; values are TOML (numbers, true, [0.5, 0.9]) or text."""
-    changes: dict[str, Any] = {}
-    problems = []
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            problems.append(f"--set {item}: expected section.key=value, e.g. training.lr_d=1e-3")
-            continue
-        try:
-            value = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw.strip()
-        except RecursionError:
-            problems.append(f"--set {key.strip()}: the value is nested too deeply to read")
-            continue
-        changes[key.strip()] = value
-    if problems:
-        raise BadInput("\n".join(problems))
-    return changes
-
-
-def _progress(stream: Any) -> Any:
-    """A one-line progress bar on a terminal; nothing when output is piped."""
-    if not stream.isatty():
-        return None
-
-    def show(done: int, total: int, text: str = "") -> None:
-        width = 30
-        filled = int(width * done / max(total, 1))
-        end = "\n" if done >= total else ""
-        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {text}{end}")
-        stream.flush()
-
-    return show
 
 
 def cmd_scenes(args: argparse.Namespace) -> int:
@@ -87,24 +50,12 @@ def cmd_scenes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _scene_config(args: argparse.Namespace) -> tuple[Any, Any]:
-    """The scene named on the command line with its --set and --seed overrides applied."""
-    from scenes.loader import resolve
-
-    scene = resolve(args.scene)
-    changes = parse_assignments(args.set or [])
-    if args.seed is not None:
-        changes["training.seed"] = args.seed
-    config = scene.config.with_changes(changes) if changes else scene.config
-    return scene, config
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     """Render frames headless (offscreen Qt; CSV needs no Qt at all) and encode them."""
     from app.export.options import ExportError, build_options, caption_title
     from app.export.run import ExportCancelled, export_scene, export_variants
 
-    scene, config = _scene_config(args)
+    scene, config = scene_config(args)
     variants = export_variant_list(args, scene, config)
     try:
         options = build_options(
@@ -127,7 +78,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    show = _progress(sys.stderr)
+    show = progress_bar(sys.stderr)
 
     def progress(done: int, total: int) -> None:
         if args.progress_lines:
@@ -185,229 +136,6 @@ def export_variant_list(
         words = [label(k, v) for k, v in variant.items()] + ([f"seed {seed}"] if args.seeds else [])
         labels.append("; ".join(words))
     return configs, labels
-
-
-def plan_runs(
-    args: argparse.Namespace, base: Any, low: int, high: int, what: str
-) -> list[tuple[dict[str, Any], int]]:
-    """Every (--sweep values, seed) pair to run, counted before any is built: the sweep's
-    values as given (a swept training.seed is the run's seed), each on every --seeds seed.
-    Conflicting ways of choosing seeds and a repeated --sweep key are errors naming both."""
-    import itertools
-    import math
-
-    sweeps = parse_sweeps(args.sweep or [])
-    swept = [key for key, _ in sweeps]
-    swept_seed = "training.seed" in swept
-    set_seed = any(item.partition("=")[0].strip() == "training.seed" for item in args.set or [])
-    if args.seeds and args.seed is not None:
-        raise BadInput("--seed and --seeds: both choose the seed; give one (--seeds 0-7 runs each)")
-    if args.seeds and swept_seed:
-        raise BadInput("--sweep training.seed and --seeds: both choose seeds; give one of them")
-    if args.seed is not None and swept_seed:
-        raise BadInput("--seed and --sweep training.seed: both choose the seed; give one")
-    if set_seed and (args.seeds or swept_seed):
-        flag = "--seeds" if args.seeds else "--sweep training.seed"
-        raise BadInput(f"--set training.seed and {flag}: both choose the seed; give one")
-    combinations = math.prod(len(values) for _, values in sweeps)
-    seeds = parse_seeds(args.seeds) if args.seeds else [base.training.seed]
-    total = combinations * len(seeds)
-    if not low <= total <= high:
-        raise BadInput(f"--sweep/--seeds: {total:,} runs; {what}")
-    runs = []
-    for combo in itertools.product(*[values for _, values in sweeps]):
-        variant = dict(zip(swept, combo, strict=True))
-        for seed in [variant["training.seed"]] if swept_seed else seeds:
-            runs.append((variant, seed))
-    return runs
-
-
-MAX_SEEDS = 10_000
-
-
-def parse_seeds(text: str, limit: int = MAX_SEEDS) -> list[int]:
-    """'0-19' or '0,3,7-9' -> the seeds in order; BadInput naming --seeds otherwise. The
-    seeds are counted before the list is built: more than `limit` is an error."""
-    from models.knobs import MAX_SEED
-
-    ranges: list[tuple[int, int]] = []
-    count = 0
-    for part in text.split(","):
-        low, dash, high = part.strip().partition("-")
-        try:
-            first = int(low)
-            last = int(high) if dash else first
-        except ValueError:
-            raise BadInput(
-                f"--seeds: expected seeds and ranges such as 0-19 or 0,3,7-9; got {text[:60]!r}"
-            ) from None
-        if not 0 <= first <= last <= MAX_SEED:
-            raise BadInput(f"--seeds: {part.strip()[:40]!r} is not a range of seeds 0..{MAX_SEED}")
-        count += last - first + 1
-        if count > limit:
-            raise BadInput(f"--seeds: more than {limit:,} seeds (at most {limit:,} here)")
-        ranges.append((first, last))
-    return list(dict.fromkeys(seed for first, last in ranges for seed in range(first, last + 1)))
-
-
-def _check_destination(path: str | None, flag: str, overwrite: bool) -> Path | None:
-    from models.atomic import destination_problem
-
-    if path is None:
-        return None
-    problem = destination_problem(Path(path), flag, overwrite)
-    if problem:
-        raise BadInput(problem)
-    return Path(path).expanduser()
-
-
-def _write_output(flag: str, path: Path, write: Any) -> None:
-    """Run `write()`; an OS error (a full disk, a destination planted meanwhile) becomes one
-    line naming the flag (exit 2), and the old file, if any, is left as it was."""
-    from models.atomic import describe_os_error
-
-    try:
-        write()
-    except OSError as exc:
-        raise BadInput(f"{flag}: could not write {path}: {describe_os_error(exc)}") from None
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from models import run
-    from models.atomic import write_atomic
-    from models.engine import Trainer
-    from models.session_file import open_session, save_session, saveable_problem
-
-    if args.steps < 0:
-        raise BadInput(f"--steps: must be >= 0; got {args.steps}")
-    if args.log_every is not None and args.log_every < 1:
-        raise BadInput(f"--log-every: must be >= 1; got {args.log_every}")
-    if args.sweep or args.seeds:
-        return train_sweep(args)
-    csv_path = _check_destination(args.csv, "--csv", args.overwrite)
-    checkpoint = _check_destination(args.checkpoint, "--checkpoint", args.overwrite)
-    history = None
-    if args.resume:
-        if args.scene or args.seed is not None:
-            raise BadInput("--resume: continues a saved session; give no scene and no --seed")
-        trainer, saved = open_session(Path(args.resume))
-        if args.set:
-            trainer.apply(parse_assignments(args.set))
-        history, name, config = saved.history, saved.scene_name, trainer.config
-    else:
-        if not args.scene:
-            raise BadInput("train: give a scene (name or .toml file) or --resume FILE.ganscope")
-        scene, config = _scene_config(args)
-        trainer = Trainer(config, scene.base_dir)
-        name = scene.name
-    if checkpoint and (problem := saveable_problem(trainer)):
-        raise BadInput(f"--checkpoint: {problem}")  # before training, not after it
-    show = _progress(sys.stderr)
-    log_every = args.log_every or run.default_log_every(args.steps)
-    end = trainer.step_count + args.steps
-
-    def progress(snapshot: Any) -> None:
-        if show:
-            covered = snapshot.metrics.get("modes_covered")
-            show(snapshot.step, end, f"modes {covered}" if covered == covered else "")
-
-    history = run.train(trainer, args.steps, log_every, progress, history=history)
-    if csv_path:
-        text = run.metrics_csv(history, config.is_dirac)
-        _write_output("--csv", csv_path, lambda: write_atomic(csv_path, text))
-    if checkpoint:
-        _write_output(
-            "--checkpoint", checkpoint, lambda: save_session(checkpoint, trainer, history, name)
-        )
-    final = history.rows()[-1]
-    if trainer.diverged:
-        print(trainer.diverged, file=sys.stderr)
-    print_record(final, {"scene": name, "seed": config.training.seed}, trainer.diverged, args.json)
-    return EXIT_FAILED if trainer.diverged else EXIT_OK
-
-
-def print_record(
-    final: dict[str, float], about: dict[str, Any], diverged: str | None, as_json: bool
-) -> None:
-    """One run's final metrics: a JSON object (undefined values null), or a line of text."""
-    from models import run
-
-    if as_json:
-        report: dict[str, Any] = {k: run.json_ready(v) for k, v in final.items()}
-        report.update(about, diverged=diverged)
-        print(json.dumps(report))
-    else:
-        keys = [k for k in (*CONTRACT_KEYS, *DIRAC_KEYS) if k in final and final[k] == final[k]]
-        head = " ".join(f"{k}={v}" for k, v in about.items() if k != "scene")
-        print(head + ("  " if head else "") + "  ".join(f"{k}={final[k]:.4g}" for k in keys))
-
-
-def parse_sweeps(items: Sequence[str]) -> list[tuple[str, list[Any]]]:
-    """`--sweep training.lr_d=1e-4,1e-3` -> [("training.lr_d", [1e-4, 1e-3])]. A key given
-    in two --sweep flags is an error (the earlier values were dropped without a word)."""
-    sweeps: list[tuple[str, list[Any]]] = []
-    for item in items:
-        key, sep, raw = item.partition("=")
-        values = [v.strip() for v in raw.split(",") if v.strip()]
-        if not sep or not key.strip() or not values:
-            raise BadInput(
-                f"--sweep {item[:80]}: expected KEY=VALUE,VALUE,..., e.g. training.lr_d=1e-4,1e-3"
-            )
-        if key.strip() in (k for k, _ in sweeps):
-            raise BadInput(
-                f"--sweep {key.strip()}: given twice; list every value in one --sweep "
-                f"{key.strip()}=A,B,C"
-            )
-        if len(values) > MAX_SWEEP_RUNS:
-            raise BadInput(
-                f"--sweep {key.strip()}: {len(values):,} values; at most {MAX_SWEEP_RUNS}"
-            )
-        parsed = []
-        for value in values:
-            try:
-                parsed.append(tomllib.loads(f"v = {value}")["v"])
-            except (tomllib.TOMLDecodeError, RecursionError):
-                parsed.append(value)
-        sweeps.append((key.strip(), parsed))
-    return sweeps
-
-
-def train_sweep(args: argparse.Namespace) -> int:
-    """Every combination of the --sweep values, on every --seeds seed: one record each.
-    Runs of one shape train as one stacked model (the same numbers as one by one)."""
-    from models import run
-    from models.engine.batched import RunGroup
-
-    for flag, given in (
-        ("--csv", args.csv),
-        ("--checkpoint", args.checkpoint),
-        ("--resume", args.resume),
-    ):
-        if given:
-            raise BadInput(f"{flag}: one run only; with --sweep or --seeds use --json")
-    if not args.scene:
-        raise BadInput("train: give a scene (name or .toml file)")
-    scene, base = _scene_config(args)
-    runs = plan_runs(args, base, low=1, high=MAX_SWEEP_RUNS, what=f"at most {MAX_SWEEP_RUNS}")
-    configs, about = [], []
-    for variant, seed in runs:
-        config = base.with_changes({**variant, "training.seed": seed})
-        configs.append(config)
-        about.append({"scene": scene.name, "seed": config.training.seed, "variant": variant})
-    show = _progress(sys.stderr)
-    log_every = args.log_every or run.default_log_every(args.steps)
-    group = RunGroup(configs, scene.base_dir)
-
-    def progress(done: int) -> None:
-        if show:
-            show(done, args.steps, f"{len(configs)} runs")
-
-    histories = run.train_group(group, args.steps, log_every, progress)
-    failed = False
-    for trainer, history, facts in zip(group.trainers, histories, about, strict=True):
-        print_record(history.rows()[-1], facts, trainer.diverged, args.json)
-        failed = failed or trainer.diverged is not None
-    return EXIT_FAILED if failed else EXIT_OK
 
 
 MAX_JOBS = 64

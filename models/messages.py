@@ -120,7 +120,6 @@ Command = (
 # Keyword-only, so each value is named where an event is made.
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class Ready:
     """The session is up (torch imported, the first run built): supervision starts now."""

@@ -223,7 +223,9 @@ def _check_directory(handle: Any, size: int, name: str) -> None:
     if not (at >= 0 and tail[at : at + 4] == _EOCD and tail[-2:] == b"\0\0"):
         at = tail.rfind(_EOCD)
     if at < 0 or len(tail) - at < _EOCD_SIZE:
-        raise SessionFileError(["not a GANscope session (not a zip archive)"], name)
+        raise SessionFileError(
+            ["not a GANscope session, or a truncated or corrupt one (not a zip archive)"], name
+        )
     fields = struct.unpack("<4s4H2LH", tail[at : at + _EOCD_SIZE])
     entries, directory = fields[4], fields[5]
     locator_at = size - tail_size + at - 20

@@ -60,6 +60,14 @@ for _variable, _folder in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "dat
 ENGINE_START_MS = 60_000
 
 
+def wait_event(qtbot: Any, window: Any, kind: type, timeout: int = 5000) -> Any:
+    """A block that waits for the training process's next event of this kind (the worker's
+    one `event` signal); `.args[0]` is the event."""
+    return qtbot.waitSignal(
+        window.worker.event, timeout=timeout, check_params_cb=lambda event: isinstance(event, kind)
+    )
+
+
 def open_small_window(qtbot: Any, scene_name: str = "sandbox_ring", **changes: Any) -> Any:
     """The real window on a scene made quick to train (batch 64, a coarse surface), shown,
     once its training process has sent the first snapshot. The caller closes it."""
@@ -71,5 +79,5 @@ def open_small_window(qtbot: Any, scene_name: str = "sandbox_ring", **changes: A
     window = MainWindow(type(scene)(scene.name, scene.config.with_changes(quick), scene.path))
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window._latest is not None, timeout=ENGINE_START_MS)
+    qtbot.waitUntil(lambda: window.model.latest is not None, timeout=ENGINE_START_MS)
     return window

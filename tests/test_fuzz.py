@@ -13,7 +13,7 @@ from pathlib import Path
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, given, settings
 
-from app.cli import BadInput, parse_assignments
+from app.cli_input import BadInput, parse_assignments
 from app.export.options import ExportError, build_options
 from models.config import ConfigError, TrainConfig
 from models.knobs import KNOBS

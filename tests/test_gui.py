@@ -12,7 +12,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
-from conftest import ENGINE_START_MS, open_small_window
+from conftest import ENGINE_START_MS, open_small_window, wait_event
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QMessageBox, QPushButton
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QMessageBox, QPushButto
 from app import plain_text
 from app.process.autosave import autosave_path
 from app.window.main_window import MainWindow
-from models.messages import ChangeResult
+from models.messages import ChangeResult, PlayingChanged, RunStarted, SnapshotReady
 from models.session_file import load_session
 from scenes.loader import load_scene_file, resolve
 
@@ -53,52 +53,58 @@ def window(qtbot) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
 
 
 def wait_step(qtbot, win: MainWindow, at_least: int) -> None:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: win._latest is not None and win._latest.step >= at_least, timeout=15000)
+    qtbot.waitUntil(
+        lambda: win.model.latest is not None and win.model.latest.step >= at_least, timeout=15000
+    )
 
 
 def test_play_draws_every_view_and_pause_stops(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     for name in ("trails", "manifold", "magnitude"):
-        window.layer_boxes[name].setChecked(True)
-    with qtbot.waitSignal(window.worker.playing_changed, timeout=5000) as playing:
+        window.parts.layers_box.boxes[name].setChecked(True)
+    with wait_event(qtbot, window, PlayingChanged) as playing:
         qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert playing.args == [True]
+    assert playing.args[0].playing is True
     wait_step(qtbot, window, 50)
     qtbot.waitUntil(lambda: window.frames_drawn >= 5, timeout=10000)
-    qtbot.waitUntil(lambda: window.charts.history.size >= 3, timeout=10000)
-    x, _ = window.sample_view.fake.getData()
+    qtbot.waitUntil(lambda: window.parts.charts.history.size >= 3, timeout=10000)
+    x, _ = window.parts.sample_view.fake.getData()
     assert len(x) == 512  # view.samples, a fixed latent batch
-    assert len(window.sample_view.arrows.getData()[0]) == 6 * 20 * 20
-    assert len(window.sample_view.trails.getData()[0]) > 0
-    assert window.sample_view.image.image.shape == (24, 24)
-    with qtbot.waitSignal(window.worker.playing_changed, timeout=5000) as paused:
-        window.worker_toggle()
-    assert paused.args == [False]
-    step = window._latest.step
+    assert len(window.parts.sample_view.arrows.getData()[0]) == 6 * 20 * 20
+    assert len(window.parts.sample_view.trails.getData()[0]) > 0
+    assert window.parts.sample_view.image.image.shape == (24, 24)
+    with wait_event(qtbot, window, PlayingChanged) as paused:
+        window.toggle_play()
+    assert paused.args[0].playing is False
+    step = window.model.latest.step
     qtbot.wait(200)  # paused: nothing more may arrive (a negative check needs a wait)
-    assert window._latest.step == step
+    assert window.model.latest.step == step
 
 
 @pytest.mark.parametrize("field", ["seed", "learning rate"])
 def test_space_plays_while_a_number_field_has_focus(qtbot, window: MainWindow, field: str) -> None:  # type: ignore[no-untyped-def]
-    box = window.seed if field == "seed" else window.controls.findChildren(QDoubleSpinBox)[0]
+    box = (
+        window.training_bar.seed
+        if field == "seed"
+        else window.parts.controls.findChildren(QDoubleSpinBox)[0]
+    )
     box.setFocus()
-    with qtbot.waitSignal(window.worker.playing_changed, timeout=5000) as playing:
+    with wait_event(qtbot, window, PlayingChanged) as playing:
         qtbot.keyClick(box, Qt.Key.Key_Space)
-    assert playing.args == [True]
-    with qtbot.waitSignal(window.worker.playing_changed, timeout=5000):
-        window.worker_toggle()
+    assert playing.args[0].playing is True
+    with wait_event(qtbot, window, PlayingChanged):
+        window.toggle_play()
 
 
 def test_step_key_runs_one_iteration(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.worker.snapshot_ready, timeout=5000):
+    with wait_event(qtbot, window, SnapshotReady):
         qtbot.keyClick(window, Qt.Key.Key_S)
-    qtbot.waitUntil(lambda: window._latest.step == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.model.latest.step == 1, timeout=5000)
 
 
 def apply_and_wait(qtbot, window: MainWindow, edit) -> ChangeResult:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(window.worker.change_done, timeout=5000) as done:
+    with wait_event(qtbot, window, ChangeResult) as done:
         edit()
-        window.controls.flush()
+        window.parts.controls.flush()
     return done.args[0]
 
 
@@ -108,82 +114,91 @@ def test_learning_rate_and_loss_widgets_reach_the_trainer_and_keep_adam_state(
 ) -> None:
     window.worker.step_once(20)
     wait_step(qtbot, window, 20)
-    slider = window.controls.widgets["training.lr_d"]
+    slider = window.parts.controls.widgets["training.lr_d"]
     result = apply_and_wait(qtbot, window, lambda: slider.box.setValue(3e-4))
     assert result.ok and result.changes == {"training.lr_d": 3e-4}
     assert result.config.training.lr_d == 3e-4  # the trainer's own config, sent back
     assert result.optimizer_steps == (20, 20)  # Adam's state survived the change
-    combo = window.controls.widgets["training.loss"]
+    combo = window.parts.controls.widgets["training.loss"]
     assert isinstance(combo, QComboBox)
     result = apply_and_wait(qtbot, window, lambda: combo.setCurrentText("hinge"))
     assert result.ok and result.config.training.loss == "hinge"
     assert result.optimizer_steps == (20, 20)
-    qtbot.waitUntil(lambda: window._latest.config_version == 2, timeout=3000)
-    assert window._latest.surface_label == "D(x) score"  # hinge: a critic score, drawn so
-    labels = [m.label for m in window.charts.history.markers]
+    qtbot.waitUntil(lambda: window.model.latest.config_version == 2, timeout=3000)
+    assert window.model.latest.surface_label == "D(x) score"  # hinge: a critic score, drawn so
+    labels = [m.label for m in window.parts.charts.history.markers]
     assert labels == ["D learning rate = 0.0003", "Loss = hinge"]  # one readable marker each
-    assert len(window.charts.markers) == 2 * len(window.charts.shown)  # on every chart shown
+    assert len(window.parts.charts.markers) == 2 * len(
+        window.parts.charts.shown
+    )  # on every chart shown
 
 
 def test_structural_change_says_it_rebuilt(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    width = window.controls.widgets["generator.width"]
+    width = window.parts.controls.widgets["generator.width"]
     window.worker.step_once(5)
     wait_step(qtbot, window, 5)
     result = apply_and_wait(qtbot, window, lambda: width.setValue(40))
     assert result.ok and "rebuilt generator" in result.message
     assert result.optimizer_steps == (0, 5)  # G's optimizer is new, D's kept
-    assert "rebuilt generator" in window.message_label.text()
+    assert "rebuilt generator" in window.status.message.text()
 
 
 def test_refused_change_snaps_back_and_says_why(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    kind = window.controls.widgets["target.kind"]
+    kind = window.parts.controls.widgets["target.kind"]
     result = apply_and_wait(qtbot, window, lambda: kind.setCurrentText("points"))
     assert not result.ok and "target.file" in result.message
     assert kind.currentText() == "ring"
-    assert "Refused" in window.message_label.text()
+    assert "Refused" in window.status.message.text()
 
 
 def test_layers_toggle(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    view = window.sample_view
-    window.layer_boxes["arrows"].setChecked(False)
+    view = window.parts.sample_view
+    window.parts.layers_box.boxes["arrows"].setChecked(False)
     assert not view.arrows.isVisible()
-    window.layer_boxes["magnitude"].setChecked(True)  # replaces the D surface underneath
-    assert not window.layer_boxes["surface"].isChecked()
+    window.parts.layers_box.boxes["magnitude"].setChecked(True)  # replaces the D surface underneath
+    assert not window.parts.layers_box.boxes["surface"].isChecked()
     assert view.image.isVisible() and view.image.image.shape == (24, 24)
-    window.layer_boxes["real"].setChecked(False)
+    window.parts.layers_box.boxes["real"].setChecked(False)
     assert not view.real.isVisible()
 
 
 def test_dirac_scene_shows_phase_portrait(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     window.load_scene(resolve("sandbox_dirac"))
     qtbot.waitUntil(  # (no snapshot at all until the new run's first: None in between)
-        lambda: window._latest is not None and window._latest.dirac is not None,
+        lambda: window.model.latest is not None and window.model.latest.dirac is not None,
         timeout=ENGINE_START_MS,
     )
     window.worker.step_once(30)
-    qtbot.waitUntil(lambda: window._latest.step == 30, timeout=5000)
-    qtbot.waitUntil(lambda: len(window.phase_view._theta) >= 2, timeout=5000)
-    assert window.phase_view.isVisible()
-    assert len(window.phase_view.flow.getData()[0]) == 6 * 21 * 21
+    qtbot.waitUntil(lambda: window.model.latest.step == 30, timeout=5000)
+    qtbot.waitUntil(lambda: len(window.parts.phase_view._theta) >= 2, timeout=5000)
+    assert window.parts.phase_view.isVisible()
+    assert len(window.parts.phase_view.flow.getData()[0]) == 6 * 21 * 21
     # the Dirac-GAN has no modes to count: its own charts, in a full grid
-    charts = window.charts
+    charts = window.parts.charts
     assert "distance" in charts.shown and "modes" not in charts.shown and "w1" not in charts.shown
     assert charts.plots["distance"].isVisible() and not charts.plots["modes"].isVisible()
-    assert window.stage.main is window.phase_view and window.dirac_line.isVisible()
+    assert (
+        window.parts.stage.main is window.parts.phase_view and window.parts.dirac_line.isVisible()
+    )
     window.load_scene(resolve("ring_collapse"))
     qtbot.waitUntil(
-        lambda: window._latest is not None and window._latest.dirac is None,
+        lambda: window.model.latest is not None and window.model.latest.dirac is None,
         timeout=ENGINE_START_MS,
     )
     assert "modes" in charts.shown and "distance" not in charts.shown
-    assert window.stage.main is window.sample_view and not window.dirac_line.isVisible()
+    assert (
+        window.parts.stage.main is window.parts.sample_view
+        and not window.parts.dirac_line.isVisible()
+    )
 
 
 def test_clipping_chart_shows_only_while_d_is_clipped(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    charts = window.charts
+    charts = window.parts.charts
     assert "clip" not in charts.shown and not charts.plots["clip"].isVisible()
     window.load_scene(resolve("wgan_clipping"))
-    qtbot.waitUntil(lambda: window.config.regularization.weight_clip > 0, timeout=ENGINE_START_MS)
+    qtbot.waitUntil(
+        lambda: window.model.config.regularization.weight_clip > 0, timeout=ENGINE_START_MS
+    )
     window.worker.step_once(5)
     charts.set_compact(False)
     qtbot.waitUntil(lambda: "clip" in charts.shown, timeout=ENGINE_START_MS)
@@ -191,9 +206,9 @@ def test_clipping_chart_shows_only_while_d_is_clipped(qtbot, window: MainWindow)
     pinned = charts.history.column("d_weights_at_clip")
     assert 0 <= pinned[-1] <= 1
     # a WGAN critic's score means nothing up to a constant: colours centre on its median
-    low, high = window.sample_view.colorbar.levels()
+    low, high = window.parts.sample_view.colorbar.levels()
     assert low == pytest.approx(-high)
-    assert np.median(window.sample_view.image.image) == pytest.approx(0, abs=1e-3 * high)
+    assert np.median(window.parts.sample_view.image.image) == pytest.approx(0, abs=1e-3 * high)
     window.load_scene(resolve("sandbox_ring"))
     qtbot.waitUntil(lambda: "clip" not in charts.shown, timeout=ENGINE_START_MS)
     assert not charts.plots["clip"].isVisible()
@@ -205,10 +220,12 @@ def test_save_then_open_round_trips_the_controls(
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     apply_and_wait(
-        qtbot, window, lambda: window.controls.widgets["regularization.r1_gamma"].box.setValue(2.5)
+        qtbot,
+        window,
+        lambda: window.parts.controls.widgets["regularization.r1_gamma"].box.setValue(2.5),
     )
     path = tmp_path / "mine.toml"
-    assert window.save_scene_file(path)
+    assert window.files.save_scene_file(path)
     assert load_scene_file(path).config.regularization.r1_gamma == 2.5
 
 
@@ -222,19 +239,19 @@ def test_bad_scene_file_is_refused_and_current_scene_kept(
     monkeypatch.setattr(plain_text, "exec_box", lambda box: shown.append(box.text()))
     bad = tmp_path / "bad.toml"
     bad.write_text("[training]\nlr_d = -1\n")
-    assert not window.open_scene_file(bad)
+    assert not window.files.open_scene_file(bad)
     assert shown and "training.lr_d" in shown[0]
-    assert window.config.scene.title.startswith("Sandbox: ring")
+    assert window.model.config.scene.title.startswith("Sandbox: ring")
 
 
 def test_presenter_mode_and_help_overlay(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     qtbot.keyClick(window, Qt.Key.Key_P)
-    assert window.presenter
+    assert window.model.presenter
     qtbot.keyClick(window, Qt.Key.Key_F1)
     assert window.help.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.help.isVisible()
-    window.set_presenter(False)
+    window.model.set_presenter(False)
 
 
 def test_a_short_stage_keeps_the_view_large_and_leaves_the_key_out(
@@ -242,31 +259,31 @@ def test_a_short_stage_keeps_the_view_large_and_leaves_the_key_out(
 ) -> None:  # type: ignore[no-untyped-def]
     """Presenter fonts at 1280x720 with the diagram shown left the stage 960 x 390: the key,
     wrapped under a narrow square, once grew tall and shrank the square to 125 px."""
-    window.set_presenter(True)
+    window.model.set_presenter(True)
     try:
-        stage = window.stage
+        stage = window.parts.stage
         stage.resize(960, 390)
         stage.settle_now()
-        assert window.key.isHidden()
-        assert window.sample_view.width() >= 300
+        assert window.parts.key.isHidden()
+        assert window.parts.sample_view.width() >= 300
         stage.resize(1400, 900)  # room again: the key comes back
         stage.settle_now()
-        assert not window.key.isHidden()
+        assert not window.parts.key.isHidden()
     finally:
-        window.set_presenter(False)
+        window.model.set_presenter(False)
     # a student's window as short (1280x720 with the diagram): the key moves under the charts
     stage.resize(964, 413)
     stage.settle_now()
-    assert not window.key.isHidden()
-    assert window.key.geometry().left() >= window.sample_view.geometry().right()
-    assert window.sample_view.width() >= 300
+    assert not window.parts.key.isHidden()
+    assert window.parts.key.geometry().left() >= window.parts.sample_view.geometry().right()
+    assert window.parts.sample_view.width() >= 300
 
 
 def test_d_surface_image_spans_the_view_bounds(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """Regression: the image was once placed before it had pixels, so one pixel filled it."""
-    image = window.sample_view.image
+    image = window.parts.sample_view.image
     rect = image.mapRectToView(image.boundingRect())
-    xmin, xmax, ymin, ymax = window._drawn.bounds
+    xmin, xmax, ymin, ymax = window.frames.drawn.get(0).bounds
     half_cell = (xmax - xmin) / (image.image.shape[0] - 1) / 2
     assert rect.left() == pytest.approx(xmin - half_cell, abs=1e-4)
     assert rect.right() == pytest.approx(xmax + half_cell, abs=1e-4)
@@ -299,7 +316,7 @@ def test_record_writes_what_the_views_showed(qtbot, window: MainWindow, tmp_path
 
 def test_record_refuses_an_unknown_file_type(window: MainWindow, tmp_path: Path) -> None:
     assert not window.export.start_recording(tmp_path / "clip.avi")
-    assert ".mp4 or .gif" in window.message_label.text()
+    assert ".mp4 or .gif" in window.status.message.text()
     assert window.export.recorder is None
 
 
@@ -307,7 +324,7 @@ def test_export_dialog_runs_the_exporter_with_the_current_settings(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     apply_and_wait(
-        qtbot, window, lambda: window.controls.widgets["training.lr_d"].box.setValue(2e-3)
+        qtbot, window, lambda: window.parts.controls.widgets["training.lr_d"].box.setValue(2e-3)
     )
     dialog = window.export.make_dialog()
     assert "--set training.lr_d=0.002" in dialog.command.text()  # the same export, scripted
@@ -323,7 +340,7 @@ def test_export_dialog_runs_the_exporter_with_the_current_settings(
     assert ok, message
     with Image.open(tmp_path / "slide.gif") as gif:
         assert gif.size == (320, 180) and gif.n_frames == 3
-    assert "slide.gif" in window.message_label.text()
+    assert "slide.gif" in window.status.message.text()
 
 
 def test_export_dialog_refuses_bad_options_and_stays_open(
@@ -358,7 +375,7 @@ def test_closing_mid_training_stops_the_thread(qtbot) -> None:  # type: ignore[n
     win.show()
     win.worker.play()
     qtbot.waitUntil(
-        lambda: win._latest is not None and win._latest.step > 10, timeout=ENGINE_START_MS
+        lambda: win.model.latest is not None and win.model.latest.step > 10, timeout=ENGINE_START_MS
     )
     threads_before = threading.active_count()
     process = win.worker._process
@@ -366,7 +383,7 @@ def test_closing_mid_training_stops_the_thread(qtbot) -> None:  # type: ignore[n
     assert not win.worker.isRunning()
     assert not process.is_alive()
     assert threading.active_count() <= threads_before
-    assert np.isfinite(win._latest.fake).all()
+    assert np.isfinite(win.model.latest.fake).all()
 
 
 SMOKE = """
@@ -382,18 +399,18 @@ shown = app.window.main_window.MainWindow.show
 def show_and_drive(window):
     shown(window)
     for name in LAYERS:
-        window.layer_boxes[name].setChecked(True)
+        window.parts.layers_box.boxes[name].setChecked(True)
     window.worker.step_once(5)
     QTimer.singleShot(50, lambda: drive(window))
 
 
 def drive(window):
-    if window._drawn is None or window._drawn.step < 5:
+    if window.frames.drawn.get(0) is None or window.frames.drawn.get(0).step < 5:
         QTimer.singleShot(50, lambda: drive(window))
         return
-    window.charts.refresh()
+    window.parts.charts.refresh()
     window.grab()  # paint every view once
-    print("drawn", window._drawn.step, flush=True)
+    print("drawn", window.frames.drawn.get(0).step, flush=True)
     window.close()  # the last window: the app quits and run_gui returns
 
 
@@ -429,45 +446,42 @@ def test_smoke_draws_everything_and_exits_cleanly(tmp_path: Path) -> None:
 
 def test_compare_mode_trains_a_scene_beside_its_fix(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     window.load_scene(resolve("ring_collapse"))
-    qtbot.waitUntil(lambda: window.scene.name == "ring_collapse", timeout=ENGINE_START_MS)
+    qtbot.waitUntil(lambda: window.model.scene.name == "ring_collapse", timeout=ENGINE_START_MS)
     window.start_compare("fix")
-    qtbot.waitUntil(lambda: len(window.comparing) == 2, timeout=ENGINE_START_MS)
-    assert window.comparing == ("as is", "R1 gamma = 1")
-    assert window.pages.currentIndex() == 1 and len(window.compare_grid.views) == 2
+    qtbot.waitUntil(lambda: len(window.model.runs) == 2, timeout=ENGINE_START_MS)
+    assert [run.label for run in window.model.runs] == ["as is", "R1 gamma = 1"]
+    assert window.parts.pages.currentIndex() == 1 and len(window.parts.compare_grid.views) == 2
     window.worker.step_once(10)
     qtbot.waitUntil(
-        lambda: (
-            all(s.step == 10 for s in window._variant_latest.values())
-            and len(window._variant_latest) == 2
-        ),
+        lambda: all(r.latest is not None and r.latest.step == 10 for r in window.model.runs),
         timeout=10000,
     )
     # change one variant only: the second gets a lower D learning rate
-    window.variant_choice.setCurrentIndex(2)
-    with qtbot.waitSignal(window.worker.change_done, timeout=5000) as done:
-        window.controls.widgets["training.lr_d"].box.setValue(1e-3)
-        window.controls.flush()
+    window.parts.variant_choice.setCurrentIndex(2)
+    with wait_event(qtbot, window, ChangeResult) as done:
+        window.parts.controls.widgets["training.lr_d"].box.setValue(1e-3)
+        window.parts.controls.flush()
     result = done.args[0]
     assert result.ok and result.variant == 1 and result.config.training.lr_d == 1e-3
-    assert window._variant_configs[0].training.lr_d == 1e-2  # the other variant is unchanged
+    assert window.model.runs[0].config.training.lr_d == 1e-2  # the other variant is unchanged
     qtbot.waitUntil(lambda: window.frames_drawn > 0, timeout=5000)
-    with qtbot.waitSignal(window.worker.run_started, timeout=10000) as reset:
+    with wait_event(qtbot, window, RunStarted, timeout=10000) as reset:
         window.reset()
-    assert reset.args[0].labels == window.comparing
+    assert list(reset.args[0].labels) == [run.label for run in window.model.runs]
     window.leave_compare()
-    qtbot.waitUntil(lambda: not window.comparing, timeout=ENGINE_START_MS)
-    assert window.pages.currentIndex() == 0
+    qtbot.waitUntil(lambda: not window.model.comparing, timeout=ENGINE_START_MS)
+    assert window.parts.pages.currentIndex() == 0
 
 
 def test_autosave_keeps_the_session_until_a_clean_close(qtbot) -> None:  # type: ignore[no-untyped-def]
     """Every few minutes the session is saved; closing normally leaves nothing behind."""
     window = _window(qtbot)
-    path = window.autosaver.path
-    window.autosaver.save_now()
+    path = window.keeper.autosaver.path
+    window.keeper.autosaver.save_now()
     assert not path.exists()  # nothing trained yet: nothing to keep
     window.worker.step_once(30)
     wait_step(qtbot, window, 30)
-    window.autosaver.save_now()
+    window.keeper.autosaver.save_now()
     qtbot.waitUntil(path.exists, timeout=10000)
     assert load_session(path).state["step"] == 30
     window.close()
@@ -480,7 +494,7 @@ def test_a_crashed_windows_autosave_is_offered_back(qtbot, tmp_path: Path) -> No
     first.worker.step_once(40)
     wait_step(qtbot, first, 40)
     saved = tmp_path / "lecture.ganscope"
-    first.save_session_file(saved)
+    first.files.save_session_file(saved)
     qtbot.waitUntil(saved.exists, timeout=10000)
     first.close()
     crashed = autosave_path(pid=_dead_pid())
@@ -488,10 +502,12 @@ def test_a_crashed_windows_autosave_is_offered_back(qtbot, tmp_path: Path) -> No
     saved.replace(crashed)  # as a killed window would leave it
     second = _window(qtbot)
     second.offer_restore()  # the question is answered Yes (no_modal_boxes)
-    qtbot.waitUntil(lambda: second._latest is not None and second._latest.step == 40, timeout=15000)
-    assert not crashed.exists() and second.autosaver.path.exists()
+    qtbot.waitUntil(
+        lambda: second.model.latest is not None and second.model.latest.step == 40, timeout=15000
+    )
+    assert not crashed.exists() and second.keeper.autosaver.path.exists()
     second.close()
-    assert not second.autosaver.path.exists()
+    assert not second.keeper.autosaver.path.exists()
 
 
 def _window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
@@ -511,13 +527,13 @@ def test_the_step_axis_follows_training_past_the_first_hundred_steps(qtbot, wind
     config = scene.config.with_changes({"training.batch": 64, "view.resolution": 24})
     window.load_scene(type(scene)(scene.name, config, scene.path))
     qtbot.waitUntil(  # the new run's first snapshot (None until it comes)
-        lambda: window.scene.name == "ring_fix_r1" and window._latest is not None,
+        lambda: window.model.scene.name == "ring_fix_r1" and window.model.latest is not None,
         timeout=ENGINE_START_MS,
     )
     for target in (30, 60, 200):  # a few early snapshots set the limit, then past 100
-        window.worker.step_once(target - window._latest.step)
-        qtbot.waitUntil(lambda t=target: window._latest.step >= t, timeout=ENGINE_START_MS)
-    leader = window.charts.plots[window.charts.shown[0]]
+        window.worker.step_once(target - window.model.latest.step)
+        qtbot.waitUntil(lambda t=target: window.model.latest.step >= t, timeout=ENGINE_START_MS)
+    leader = window.parts.charts.plots[window.parts.charts.shown[0]]
     qtbot.waitUntil(lambda: leader.vb.viewRange()[0][1] >= 200, timeout=5000)
 
 

@@ -39,8 +39,8 @@ def _small_window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
 
 
 def _change_a_control(window: MainWindow, rng: random.Random) -> None:
-    key = rng.choice(sorted(window.controls.widgets))
-    widget = window.controls.widgets[key]
+    key = rng.choice(sorted(window.parts.controls.widgets))
+    widget = window.parts.controls.widgets[key]
     if not widget.isEnabled():
         return
     if isinstance(widget, NiceSlider):
@@ -53,21 +53,21 @@ def _change_a_control(window: MainWindow, rng: random.Random) -> None:
         widget.setChecked(not widget.isChecked())
     elif isinstance(widget, QSpinBox):
         widget.setValue(rng.randint(widget.minimum(), min(widget.maximum(), 512)))
-    window.controls.flush()
+    window.parts.controls.flush()
 
 
 def _actions(window: MainWindow, rng: random.Random) -> list[tuple[int, str, Callable[[], None]]]:
     """(weight, name, action): what a restless student does, most often first."""
-    layers = sorted(window.layer_boxes)
+    layers = sorted(window.parts.layers_box.boxes)
     return [
         (10, "control", lambda: _change_a_control(window, rng)),
-        (6, "play/pause", window.worker_toggle),
-        (6, "step", window.step_once),
+        (6, "play/pause", window.toggle_play),
+        (6, "step", lambda: window.worker.step_once(1)),
         (3, "reset", window.reset),
-        (3, "layer", lambda: window.set_layer(rng.choice(layers), rng.random() < 0.5)),
+        (3, "layer", lambda: window.model.set_layer(rng.choice(layers), rng.random() < 0.5)),
         (2, "scene", lambda: window.load_scene_number(rng.randint(1, len(window.scenes)))),
-        (2, "seed", lambda: window.seed.setValue(rng.randint(0, 2**31 - 1))),
-        (1, "presenter", lambda: window.set_presenter(not window.presenter)),
+        (2, "seed", lambda: window.training_bar.seed.setValue(rng.randint(0, 2**31 - 1))),
+        (1, "presenter", lambda: window.model.set_presenter(not window.model.presenter)),
         (1, "rewind", lambda: window.worker.rewind(rng.randint(0, 400))),
         (1, "resize", lambda: window.resize(rng.randint(640, 1920), rng.randint(480, 1080))),
         (1, "compare", lambda: _compare_or_leave(window, rng)),
@@ -75,7 +75,7 @@ def _actions(window: MainWindow, rng: random.Random) -> list[tuple[int, str, Cal
 
 
 def _compare_or_leave(window: MainWindow, rng: random.Random) -> None:
-    if window.comparing:
+    if window.model.comparing:
         window.leave_compare()
     else:
         window.start_compare(rng.choice(["fix", "seeds"]))
@@ -125,9 +125,9 @@ def _answers(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     a queued emission that lands after a signal blocker is gone crashed the test process
     (seen in about one storm in two). The window's own slots are QObject methods, safe."""
     window.worker.pause()
-    before = window._latest
-    window.step_once()
-    qtbot.waitUntil(lambda: window._latest is not before, timeout=ANSWER_MS)
+    before = window.model.latest
+    window.worker.step_once(1)
+    qtbot.waitUntil(lambda: window.model.latest is not before, timeout=ANSWER_MS)
 
 
 def _is_zombie(pid: int) -> bool:

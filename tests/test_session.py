@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import torch
 
+from app.process.serve import serve
 from models import messages as msg
 from models.config import TrainConfig
-from app.process.serve import serve
 from models.session import Session
 from models.session_file import save_session
 from models.timeline import Timeline

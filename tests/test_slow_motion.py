@@ -31,7 +31,7 @@ def open_window(qtbot):  # type: ignore[no-untyped-def]
 
     def make(**changes: object) -> MainWindow:
         win = open_small_window(qtbot, **{"training.device": "cpu", **changes})
-        win.slow.seconds = 0.05  # the animation runs, quickly
+        win.slow.slow.seconds = 0.05  # the animation runs, quickly
         opened.append(win)
         return win
 
@@ -43,7 +43,7 @@ def open_window(qtbot):  # type: ignore[no-untyped-def]
 
 def record(win: MainWindow) -> Iterator[list[str]]:
     lines: list[str] = []
-    win.slow.narration.connect(lines.append)
+    win.slow.slow.narration.connect(lines.append)
     return lines
 
 
@@ -53,16 +53,16 @@ def test_one_iteration_with_three_d_steps_shows_three_d_updates_then_g(  # type:
     win = open_window(**{"training.d_steps": 3})
     lines = record(win)
     pictures: list[Snapshot] = []
-    win.slow.picture.connect(pictures.append)
-    with qtbot.waitSignal(win.slow.finished, timeout=20000):
-        win.slow_step("iteration")
+    win.slow.slow.picture.connect(pictures.append)
+    with qtbot.waitSignal(win.slow.slow.finished, timeout=20000):
+        win.slow.step("iteration")
     heads = [line.split(":")[0] for line in lines]
     assert heads == (
         ["D update 1 of 3"] * 4 + ["D update 2 of 3"] * 4 + ["D update 3 of 3"] * 4
         + ["G update"] * 3
     )  # fmt: skip
     assert "raises its score on real samples" in lines[3] and "glide" in lines[-1]
-    assert win._latest.step == 1 and win.narration.isVisible()
+    assert win.model.latest.step == 1 and win.parts.narration.isVisible()
     # the samples glided: some picture lies strictly between the start and the end
     start, end = pictures[0].fake, pictures[-1].fake
     moving = [p for p in pictures if not np.array_equal(p.fake, start)]
@@ -70,43 +70,43 @@ def test_one_iteration_with_three_d_steps_shows_three_d_updates_then_g(  # type:
     # ... and the end is where one ordinary iteration ends
     trainer = Trainer(small_ring(**{"training.d_steps": 3}).config)
     trainer.step(1)
-    np.testing.assert_allclose(win._latest.fake, trainer.snapshot().fake, atol=1e-5)
+    np.testing.assert_allclose(win.model.latest.fake, trainer.snapshot().fake, atol=1e-5)
 
 
 def test_step_d_then_step_g_each_stop_after_their_update(qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
     win = open_window()
     lines = record(win)
-    surface = win._latest.surface
-    with qtbot.waitSignal(win.slow.finished, timeout=20000):
-        win.slow_step("d_update")
+    surface = win.model.latest.surface
+    with qtbot.waitSignal(win.slow.slow.finished, timeout=20000):
+        win.slow.step("d_update")
     assert [line.split(":")[0] for line in lines] == ["D update"] * 4
-    assert win._latest.step == 0 and not np.array_equal(win._latest.surface, surface)
-    fake = win._latest.fake
-    with qtbot.waitSignal(win.slow.finished, timeout=20000):
-        win.slow_step("g_update")
+    assert win.model.latest.step == 0 and not np.array_equal(win.model.latest.surface, surface)
+    fake = win.model.latest.fake
+    with qtbot.waitSignal(win.slow.slow.finished, timeout=20000):
+        win.slow.step("g_update")
     assert [line.split(":")[0] for line in lines[4:]] == ["G update"] * 3
-    assert win._latest.step == 1 and not np.array_equal(win._latest.fake, fake)
+    assert win.model.latest.step == 1 and not np.array_equal(win.model.latest.fake, fake)
 
 
 def test_slow_motion_play_keeps_going_until_switched_off(qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
     win = open_window(**{"training.loss": "wgan-gp"})
     lines = record(win)
-    win.slow_action.setChecked(True)
-    qtbot.waitUntil(lambda: win._latest.step >= 2, timeout=20000)
-    win.slow_action.setChecked(False)
-    qtbot.waitUntil(lambda: not win.slow.busy, timeout=20000)
+    win.actions["slow"].setChecked(True)
+    qtbot.waitUntil(lambda: win.model.latest.step >= 2, timeout=20000)
+    win.actions["slow"].setChecked(False)
+    qtbot.waitUntil(lambda: not win.slow.slow.busy, timeout=20000)
     assert any("the critic" in line for line in lines)  # WGAN's D is narrated as a critic
-    step = win._latest.step
+    step = win.model.latest.step
     qtbot.wait(200)
-    assert win._latest.step == step  # stopped
+    assert win.model.latest.step == step  # stopped
 
 
 def test_normal_play_ends_slow_motion(qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
     win = open_window()
-    win.slow_step("d_update")
-    win.worker_toggle()
-    qtbot.waitUntil(lambda: win._playing, timeout=10000)
-    assert not win.slow.busy and not win.narration.isVisible()
+    win.slow.step("d_update")
+    win.toggle_play()
+    qtbot.waitUntil(lambda: win.model.playing, timeout=10000)
+    assert not win.slow.slow.busy and not win.parts.narration.isVisible()
     win.worker.pause()
 
 
@@ -125,10 +125,10 @@ def test_model_overview_follows_the_snapshot_and_the_config(qtbot, open_window) 
     from models.narration import judge
 
     win = open_window()
-    win.overview_dock.show()
-    overview = win.overview
+    win.parts.overview_dock.show()
+    overview = win.parts.overview
     qtbot.waitUntil(lambda: overview.snapshot is not None, timeout=10000)
-    assert overview.snapshot.metrics["d_real"] == win._drawn.metrics["d_real"]
+    assert overview.snapshot.metrics["d_real"] == win.frames.drawn.get(0).metrics["d_real"]
     assert architecture(overview.config, "D") == "3 × 64 relu"
     win.worker.apply({"training.loss": "wgan-gp", "discriminator.width": 32})
     qtbot.waitUntil(lambda: overview.config.training.loss == "wgan-gp", timeout=20000)
@@ -136,13 +136,13 @@ def test_model_overview_follows_the_snapshot_and_the_config(qtbot, open_window) 
     assert architecture(overview.config, "D") == "3 × 32 relu"
     assert "(‖∇D(x̂)‖ − 1)²" in overview.toolTip()
     # a click on the discriminator shows D's verdict in the data view
-    win.layer_boxes["surface"].setChecked(False)
+    win.parts.layers_box.boxes["surface"].setChecked(False)
     layout = overview.node_layout()
     qtbot.mouseClick(overview, Qt.MouseButton.LeftButton, pos=layout.boxes["D"].center().toPoint())
-    assert win.layer_boxes["surface"].isChecked()
+    assert win.parts.layers_box.boxes["surface"].isChecked()
     # slow motion lights up the update it shows
     lit: list[object] = []
-    win.slow.player.connect(lit.append)
-    with qtbot.waitSignal(win.slow.finished, timeout=20000):
-        win.slow_step("g_update")
+    win.slow.slow.player.connect(lit.append)
+    with qtbot.waitSignal(win.slow.slow.finished, timeout=20000):
+        win.slow.step("g_update")
     assert "G" in lit and lit[-1] is None

@@ -35,8 +35,9 @@ from crafted import (
     write_parts,
 )
 
-from app import autosave
-from app.cli import BadInput, main, parse_seeds, parse_sweeps
+from app.cli import main
+from app.cli_input import BadInput, parse_seeds, parse_sweeps
+from app.process import autosave
 from models import atomic
 from models.config import MAX_INLINE_POINTS, ConfigError
 from models.history import MAX_MARKERS, MAX_ROWS, Marker, MetricHistory
@@ -173,8 +174,8 @@ def test_the_files_optimizer_settings_never_override_the_scene(tmp_path: Path) -
     path = write_parts(tmp_path / "lr.ganscope", with_state(parts, tensors, skeleton))
     trainer, saved = open_session(path)
     for optimizer, lr in (
-        (trainer.opt_g, saved.config.training.lr_g),
-        (trainer.opt_d, saved.config.training.lr_d),
+        (trainer.run.opt_g, saved.config.training.lr_g),
+        (trainer.run.opt_d, saved.config.training.lr_d),
     ):
         group = optimizer.param_groups[0]
         assert group["lr"] == lr and group["betas"] == saved.config.training.betas

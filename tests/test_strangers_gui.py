@@ -21,11 +21,12 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QToolTip
 
 from app import plain_text
 from app.cli import main
-from app.teaching.draw_data import POINTS_PER_MOVE, DataDrawer
 from app.export.dialog import ExportDialog
-from app.window.main_window import MainWindow
+from app.teaching.draw_data import POINTS_PER_MOVE, DataDrawer
 from app.views.sample_view import SampleView
+from app.window.main_window import MainWindow
 from models.config import MAX_INLINE_POINTS
+from models.messages import TrainingStopped
 
 pytestmark = pytest.mark.usefixtures("qapp")
 TEXT_FIELDS = ("title", "story", "expect", "fix", "evidence", "group")
@@ -107,34 +108,35 @@ def test_markup_from_scenes_and_sessions_is_never_rendered(
     with OpenWatch(path) as watch:
         window = open_small_window(qtbot)
         # a scene with markup in every text field
-        assert window.open_scene_file(_marked_scene(tmp_path, tag))
-        qtbot.waitUntil(lambda: window.config.scene.title == tag, timeout=ENGINE_START_MS)
+        assert window.files.open_scene_file(_marked_scene(tmp_path, tag))
+        qtbot.waitUntil(lambda: window.model.config.scene.title == tag, timeout=ENGINE_START_MS)
         _paint(window)
         # a scene refused for a key named with markup (the box and the status bar echo it)
         bad = tmp_path / "bad.toml"
         bad.write_text(f"[training]\n{json.dumps(tag)} = 1\n")
-        assert not window.open_scene_file(bad)
+        assert not window.files.open_scene_file(bad)
         assert boxes and tag in boxes[-1]
         _paint(window)
         # a session with markup in its scene, its diverged text, markers and name
         session = _marked_session(tmp_path, tag)
-        window.open_session_file(session)
+        window.files.open_session_file(session)
         qtbot.waitUntil(
-            lambda: window._latest is not None and window._latest.diverged == tag, timeout=20_000
+            lambda: window.model.latest is not None and window.model.latest.diverged == tag,
+            timeout=20_000,
         )
-        assert window.config.scene.story == tag and tag in window.message_label.text()
+        assert window.model.config.scene.story == tag and tag in window.status.message.text()
         _paint(window)
         # a session refused naming a key with markup
         refused = write_parts(
             tmp_path / "refused.ganscope",
             with_scene(base_parts(), lambda s: s["training"].__setitem__(tag, 1)),
         )
-        window.open_session_file(refused)
-        qtbot.waitUntil(lambda: "Could not load" in window.message_label.text(), timeout=20_000)
-        assert tag in window.message_label.text()
+        window.files.open_session_file(refused)
+        qtbot.waitUntil(lambda: "Could not load" in window.status.message.text(), timeout=20_000)
+        assert tag in window.status.message.text()
         _paint(window)
         # the training-stopped box with file-borne details, and a tooltip of a scene's story
-        window._on_training_failed(f"stopped: {tag}", tag)
+        window.model.on_event(TrainingStopped(message=f"stopped: {tag}", details=tag))
         QToolTip.showText(QPoint(10, 10), plain_text.tooltip(tag), window)
         _paint(window)
         QToolTip.hideText()
@@ -197,20 +199,22 @@ def test_a_bad_session_leaves_the_current_run_intact_and_training(qtbot, tmp_pat
     process with SIGSEGV; a FIFO blocked it for ever)."""
     window = open_small_window(qtbot)
     window.worker.play()
-    qtbot.waitUntil(lambda: window._playing and window._latest.step > 0, timeout=20_000)
-    config, run_id = window.config, window.worker._run_id
+    qtbot.waitUntil(lambda: window.model.playing and window.model.latest.step > 0, timeout=20_000)
+    config, run_id = window.model.config, window.worker._run_id
     for name, path in _bad_sessions(tmp_path).items():
-        history = window.charts.history
+        history = window.parts.charts.history
         rows = history._data[: history.size].copy()
-        window.open_session_file(path)
-        qtbot.waitUntil(lambda: "Could not load" in window.message_label.text(), timeout=20_000)
-        step = window._latest.step
-        qtbot.waitUntil(lambda s=step: window._latest.step > s, timeout=20_000)  # still training
-        assert window.worker.alive and window._playing, name
-        assert window.config == config and window.worker._run_id == run_id, name
-        assert window.charts.history is history, name
+        window.files.open_session_file(path)
+        qtbot.waitUntil(lambda: "Could not load" in window.status.message.text(), timeout=20_000)
+        step = window.model.latest.step
+        qtbot.waitUntil(
+            lambda s=step: window.model.latest.step > s, timeout=20_000
+        )  # still training
+        assert window.worker.alive and window.model.playing, name
+        assert window.model.config == config and window.worker._run_id == run_id, name
+        assert window.parts.charts.history is history, name
         np.testing.assert_array_equal(history._data[: len(rows)], rows, err_msg=name)
-        window.show_message("")
+        window.model.say("")
     window.close()
 
 

@@ -70,8 +70,8 @@ def _window_with_every_view(scene_name: str = SCENE) -> tuple[Any, Any]:
     window.show()
     for name in LAYERS:
         if name not in ("magnitude", "normalised"):
-            window.layer_boxes[name].setChecked(True)
-    _spin(app, 20.0, until=lambda: window._latest is not None)
+            window.parts.layers_box.boxes[name].setChecked(True)
+    _spin(app, 20.0, until=lambda: window.model.latest is not None)
     return app, window
 
 
@@ -85,25 +85,32 @@ def gui_probe(seconds: float = 5.0) -> dict[str, Any]:
     for _ in range(SLICES):
         window.worker.play()
         _spin(app, 0.3)  # the pipeline fills, not counted
-        frames0, step0, t0 = window._drawn_count, window._latest.step, time.perf_counter()
+        frames0, step0, t0 = (
+            window.frames.frames_drawn,
+            window.model.latest.step,
+            time.perf_counter(),
+        )
         _spin(app, seconds / SLICES)
         gui_seconds += time.perf_counter() - t0
-        frames += window._drawn_count - frames0
-        steps += window._latest.step - step0
+        frames += window.frames.frames_drawn - frames0
+        steps += window.model.latest.step - step0
         window.worker.pause()
-        _spin(app, 0.2, until=lambda: not window._playing)
+        _spin(app, 0.2, until=lambda: not window.model.playing)
         headless.run(seconds / SLICES)
     fps, rate = frames / gui_seconds, steps / gui_seconds
     window.worker.play()
     latencies = []
     for i in range(5):
-        version = window._latest.config_version
+        version = window.model.latest.config_version
         start = time.perf_counter()
         window.worker.apply({"training.lr_d": 1e-3 * (0.9 if i % 2 else 1.1)})
         _spin(
             app,
             2.0,
-            until=lambda v=version: window._drawn is not None and window._drawn.config_version > v,
+            until=lambda v=version: (
+                window.frames.drawn.get(0) is not None
+                and window.frames.drawn.get(0).config_version > v
+            ),
         )
         latencies.append((time.perf_counter() - start) * 1000)
         _spin(app, 0.2)
@@ -123,11 +130,11 @@ def _drawn_rate(app: Any, window: Any, seconds: float) -> tuple[float, float]:
     window.worker.play()
     _spin(app, 1.0)  # the pipeline fills, not counted
     frames0, t0 = window.frames_drawn, time.perf_counter()
-    step0 = window.step_label.text()
+    step0 = window.status.step.text()
     _spin(app, seconds)
     elapsed = time.perf_counter() - t0
     window.worker.pause()
-    steps = _step_of(window.step_label.text()) - _step_of(step0)
+    steps = _step_of(window.status.step.text()) - _step_of(step0)
     return (window.frames_drawn - frames0) / elapsed, steps / elapsed
 
 
@@ -142,10 +149,10 @@ def lecture_probe(seconds: float = 5.0) -> dict[str, Any]:
     for case in ("presenter", "compare"):
         app, window = _window_with_every_view("ring_collapse")
         if case == "presenter":
-            window.set_presenter(True)
+            window.model.set_presenter(True)
         else:
             window.start_compare("seeds")
-            _spin(app, 20.0, until=lambda w=window: len(w.comparing) == 4)
+            _spin(app, 20.0, until=lambda w=window: len(w.model.comparing) == 4)
         window.setGeometry(0, 0, 1920, 1080)  # (an offscreen screen is smaller)
         _spin(app, 0.5)
         fps, rate = _drawn_rate(app, window, seconds)
@@ -167,12 +174,12 @@ def soak_probe(seconds: float, samples: int = 10) -> dict[str, Any]:
     window.worker.play()
     _spin(app, min(30.0, seconds / samples))  # warm-up, not counted
     rates, gui_mb, child_mb = [], [], []
-    step, start = window._latest.step, time.perf_counter()
+    step, start = window.model.latest.step, time.perf_counter()
     for _ in range(samples):
         _spin(app, seconds / samples)
         now = time.perf_counter()
-        rates.append(round((window._latest.step - step) / (now - start), 1))
-        step, start = window._latest.step, now
+        rates.append(round((window.model.latest.step - step) / (now - start), 1))
+        step, start = window.model.latest.step, now
         gui_mb.append(round(gui.memory_info().rss / 2**20, 1))
         child_mb.append(round(child.memory_info().rss / 2**20, 1))
     window.close()
@@ -215,3 +222,9 @@ def export_probe(frames: int = 60) -> dict[str, Any]:
 
 def _stamp(times: list[float]) -> Any:
     return lambda *_: times.append(time.perf_counter())
+
+
+def drawn_version(window: Any) -> int:
+    """The settings version of the first run's picture on screen (-1: none yet)."""
+    drawn = window.frames.drawn.get(0)
+    return drawn.config_version if drawn is not None else -1

@@ -21,9 +21,9 @@ import numpy as np
 from PIL import Image
 
 from app.export.options import ExportError
-from app.process.pids import is_running
 from models.atomic import DestinationRefused, checked_destination, new_file_mode
 from models.atomic import describe_os_error as _describe
+from models.pids import is_running
 
 TEMP_MARK = ".ganscope-part"
 

@@ -22,14 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.export.qt import image_to_rgb
+from app.plain_text import plain_label
 from app.views.charts import ChartsView
 from app.views.compare_views import CompareCharts, CompareGrid, variant_legend
+from app.views.dirac import DiracLine, PhasePortrait
 from app.views.key import DataKey
 from app.views.overview import ModelOverview
-from app.views.dirac import DiracLine, PhasePortrait
 from app.views.sample_view import SampleView
 from app.views.stage import Stage
-from app.plain_text import plain_label
 from models.config import TrainConfig
 from models.history import MetricHistory
 from models.snapshot import Snapshot

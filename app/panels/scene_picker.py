@@ -75,13 +75,12 @@ class ScenePicker(QDialog):
 
     def eventFilter(self, watched: object, event: object) -> bool:
         """Up and down move through the list while the typing stays in the field."""
-        if isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
-            if event.key() in (
-                Qt.Key.Key_Up,
-                Qt.Key.Key_Down,
-                Qt.Key.Key_PageUp,
-                Qt.Key.Key_PageDown,
-            ):
-                self.list.keyPressEvent(event)
-                return True
+        moves = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QKeyEvent.Type.KeyPress
+            and event.key() in moves
+        ):
+            self.list.keyPressEvent(event)
+            return True
         return False

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer
 
-from app.process.pids import is_running
 from models.atomic import PART_SUFFIX, remove_dead_parts
+from models.pids import is_running
 from models.session_file import SUFFIX
 
 AUTOSAVE_SECONDS = 180

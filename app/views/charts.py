@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtGui import QFont
 
 from app import colours
+from app.views.axes import SparseLogAxis, StepAxis
 from app.views.sample_view import cache_static_items, style_axes
 from models.config import TrainConfig
 from models.history import COLUMNS, Marker, MetricHistory
@@ -147,50 +148,6 @@ def title_html(chart: Chart, size_pt: int) -> str:
         for s in chart.series
     )
     return f"<span style='font-size:{size_pt}pt'><b>{chart.title}</b>&nbsp;&nbsp;{keys}</span>"
-
-
-class StepAxis(pg.AxisItem):
-    """Iterations: whole numbers only, compact labels (2k, 10k) and no more ticks than fit."""
-
-    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
-        span = max(maxVal - minVal, 1.0)
-        room = max(int(size / (self._label_pixels() * 2.2)), 2)
-        raw = span / room
-        magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
-        for factor in (1, 2, 5, 10):
-            spacing = factor * magnitude
-            if spacing >= raw:
-                break
-        spacing = max(spacing, 1.0)
-        return [(spacing, 0.0)]
-
-    def _label_pixels(self) -> float:
-        font = self.style.get("tickFont") or QFont()
-        return QFontMetricsF(font).horizontalAdvance("10.5k")
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        return [_compact(v) for v in values]
-
-
-def _compact(value: float) -> str:
-    if abs(value) >= 1000:
-        text = f"{value / 1000:.1f}".rstrip("0").rstrip(".")
-        return f"{text}k"
-    return f"{value:.0f}"
-
-
-class SparseLogAxis(pg.AxisItem):
-    """A log axis that labels 1, 2 and 5 of each decade: 0.3 0.4 0.6 … overlapped."""
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        strings = super().tickStrings(values, scale, spacing)
-        if not self.logMode:
-            return strings
-        keep = []
-        for value, text in zip(values, strings, strict=True):
-            mantissa = round(10 ** (value - math.floor(value + 1e-9)), 3)
-            keep.append(text if mantissa in (1.0, 2.0, 5.0) else "")
-        return keep
 
 
 class ChartsView(pg.GraphicsLayoutWidget):

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QAbstractSpinBox, QMainWindow, QMenu, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QDockWidget,
+    QMainWindow,
+    QMenu,
+    QToolBar,
+    QWidget,
+)
 
 
 @dataclass(frozen=True)
@@ -186,3 +193,17 @@ class ShortcutsThroughFields(QObject):
         if pressed and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             QTimer.singleShot(0, self.window.setFocus)  # after the field took the value
         return False
+
+
+def show_dock(dock: QDockWidget, on: bool) -> None:
+    """Open a dock in front (a tab behind another comes forward), or close it."""
+    dock.setVisible(on)
+    if on:
+        dock.raise_()
+
+
+def checked(action: QAction, on: bool) -> None:
+    """Show a command's state without running it again."""
+    action.blockSignals(True)
+    action.setChecked(on)
+    action.blockSignals(False)

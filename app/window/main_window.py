@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QStyle
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QMainWindow, QStyle
 
 from app.export.controller import ExportController
 from app.model import WindowModel
@@ -31,7 +31,9 @@ from app.window.actions import (
     build_actions,
     build_menus,
     build_toolbar,
+    checked,
     key_text,
+    show_dock,
 )
 from app.window.drawing import DrawingControl
 from app.window.files import FileActions
@@ -79,7 +81,7 @@ class MainWindow(QMainWindow):
         self.toolbar = build_toolbar(self, self.actions, self.training_bar.widgets_after())
         build_menus(self, self.actions)
         self.status = StatusBar(self, model, self.export.record_label)
-        self.runs_view = RunsView(model, parts, self.worker)
+        self.runs_view = RunsView(model, parts, self.worker, self.scenes)
         self.presenter = Presenter(self, model, parts, self.scenes)
         self.picker = ScenePicker(self, self.scenes)
         self.help = HelpOverlay(
@@ -120,7 +122,7 @@ class MainWindow(QMainWindow):
             "open_data": files.open_data_dialog,
             "compare_fix": lambda: self.start_compare("fix"),
             "compare_seeds": lambda: self.start_compare("seeds"),
-            "compare_values": self._compare_values,
+            "compare_values": lambda: self.runs_view.compare_values_dialog(self),
             "single": self.leave_compare, "record": lambda on: self.export.record_toggled(on),
             "export": self.export.open_dialog, "quit": self.close,
             "draw": lambda on: self.drawing.set_drawing(on),
@@ -190,31 +192,10 @@ class MainWindow(QMainWindow):
             self.load_scene(self.scenes[number - 1])
 
     def start_compare(self, kind: str, key: str = "", values: tuple[object, ...] = ()) -> None:
-        """Train variants of the current scene side by side (see app/variants.py)."""
-        from app.variants import variants_for
-
-        model = self.model
-        pair = next((s for s in self.scenes if s.name == model.config.scene.pair), None)
-        if kind == "fix" and pair is None:
-            model.say("This scene has no fix to compare with.", error=True)
-            return
-        scene = Scene(model.scene.name, model.config, model.scene.path)
-        configs, labels = variants_for(scene, pair, kind, values, key)
-        self.worker.compare(configs, labels, model.scene.base_dir)
-        model.say(f"Comparing: {', '.join(labels)}…")
-
-    def _compare_values(self) -> None:
-        from app.panels.compare_dialog import CompareDialog
-
-        dialog = CompareDialog(self, self.model.config)
-        if dialog.exec() and dialog.choice is not None:
-            self.start_compare("values", *dialog.choice)
+        self.runs_view.start_compare(kind, key, values)
 
     def leave_compare(self) -> None:
-        if self.model.comparing:
-            self.files.load_scene(
-                Scene(self.model.scene.name, self.model.scene.config, self.model.scene.path)
-            )
+        self.runs_view.leave_compare(self.files)
 
     def start_tour(self) -> None:
         self._overview_before_tour = self.parts.overview_dock.isVisible()
@@ -296,17 +277,3 @@ class MainWindow(QMainWindow):
         self.worker.stop()
         self.keeper.autosaver.discard()  # after the training process, which writes the autosaves
         super().closeEvent(event)
-
-
-def show_dock(dock: QDockWidget, on: bool) -> None:
-    """Open a dock in front (a tab behind another comes forward), or close it."""
-    dock.setVisible(on)
-    if on:
-        dock.raise_()
-
-
-def checked(action: QAction, on: bool) -> None:
-    """Show a command's state without running it again."""
-    action.blockSignals(True)
-    action.setChecked(on)
-    action.blockSignals(False)

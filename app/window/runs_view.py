@@ -10,20 +10,28 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from PySide6.QtWidgets import QWidget
+
 from app.model import WindowModel
+from app.panels.compare_dialog import CompareDialog
 from app.process.worker import TrainingWorker
+from app.variants import variants_for
 from app.views.compare_views import variant_legend
+from app.window.files import FileActions
 from app.window.layout import WindowParts
 from models import messages as msg
 from models.config import ConfigError, TrainConfig
 from models.targets import view_bounds
+from scenes.loader import Scene
 
 EVERY_VARIANT = "every variant"
 
 
 class RunsView:
-    def __init__(self, model: WindowModel, parts: WindowParts, worker: TrainingWorker) -> None:
-        self.model, self.parts, self.worker = model, parts, worker
+    def __init__(
+        self, model: WindowModel, parts: WindowParts, worker: TrainingWorker, scenes: list[Scene]
+    ) -> None:
+        self.model, self.parts, self.worker, self.scenes = model, parts, worker, scenes
         model.run_started.connect(self.show_runs)
         model.config_changed.connect(self._config_changed)
         model.layers_changed.connect(self._show_layers)
@@ -70,6 +78,8 @@ class RunsView:
         parts.charts.set_scene(config)
 
     def _config_changed(self, index: int, result: msg.ChangeResult) -> None:
+        if result.marker is not None and not self.model.comparing:
+            self.parts.charts.add_marker(result.marker)  # at once, not at the next refresh
         if index == 0:
             self.parts.overview.set_config(result.config)
             self._show_key()
@@ -115,3 +125,26 @@ class RunsView:
     def _show_key(self) -> None:
         self.parts.key.show_key(self.model.config, self.model.layers)
         self.parts.stage.relayout()
+
+    # ------------------------------------------------------------------ compare mode
+    def start_compare(self, kind: str, key: str = "", values: tuple[object, ...] = ()) -> None:
+        """Train variants of the current scene side by side (see app/variants.py)."""
+        model = self.model
+        pair = next((s for s in self.scenes if s.name == model.config.scene.pair), None)
+        if kind == "fix" and pair is None:
+            model.say("This scene has no fix to compare with.", error=True)
+            return
+        scene = Scene(model.scene.name, model.config, model.scene.path)
+        configs, labels = variants_for(scene, pair, kind, values, key)
+        self.worker.compare(configs, labels, model.scene.base_dir)
+        model.say(f"Comparing: {', '.join(labels)}…")
+
+    def compare_values_dialog(self, parent: QWidget) -> None:
+        dialog = CompareDialog(parent, self.model.config)
+        if dialog.exec() and dialog.choice is not None:
+            self.start_compare("values", *dialog.choice)
+
+    def leave_compare(self, files: FileActions) -> None:
+        """Back to the scene alone, as it was loaded."""
+        if self.model.comparing:
+            files.load_scene(self.model.scene)
