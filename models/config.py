@@ -48,7 +48,7 @@ __all__ = [
     "parse_config",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 # Default noise std per target kind, where the scene does not say (recipes from the literature).
 DEFAULT_STD = {
@@ -87,7 +87,7 @@ class ConfigError(ValueError):
 def setting(key: str, default: Any) -> Any:
     """A config field bounded as the knob table says, its help text as the description."""
     knob = KNOB_BY_KEY[key]
-    bounds: dict[str, float] = {}
+    bounds: dict[str, Any] = {}
     if knob.low is not None:
         bounds["gt" if knob.above_low else "ge"] = knob.low
     if knob.high is not None:

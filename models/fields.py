@@ -7,10 +7,10 @@ snapshots never changes a run.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from models.objectives import Objective
 
@@ -28,7 +28,7 @@ def grid_points(
     return torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
 
 
-def _scores(discriminator: nn.Module, x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+def _scores(discriminator: Any, x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     """D's score for each point alone, as if it were a whole pack of copies of itself."""
     pack = discriminator.pack
     reference = reference[: reference.shape[0] - reference.shape[0] % pack]
@@ -36,7 +36,7 @@ def _scores(discriminator: nn.Module, x: torch.Tensor, reference: torch.Tensor) 
 
 
 def surface_and_field(
-    discriminator: nn.Module, objective: Objective, points: torch.Tensor, reference: torch.Tensor
+    discriminator: Any, objective: Objective, points: torch.Tensor, reference: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """D's displayed output at each point and -dL_G/dx there (the pull G's samples feel).
 

@@ -267,6 +267,7 @@ def _marker(m: Any, number: int) -> Marker:
     if kind not in MARKER_KINDS:
         raise ValueError(f"{where}: kind must be one of {', '.join(MARKER_KINDS)}")
     label = label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
+    assert isinstance(step, int) and isinstance(ident, int)  # (checked above)
     return Marker(step, label, tuple(k[:80] for k in keys), kind, ident)
 
 

@@ -107,12 +107,12 @@ class MinibatchDiscrimination(nn.Module):
         """
         m = self._project(h)
         own = reference is None
-        ref = m if own else self._project(reference)
+        ref = m if reference is None else self._project(reference)
         ref = ref[:, : self.REFERENCE]
         closeness = l1_closeness(m, ref)  # (kernels, N)
         if own:  # a sample's match with itself says nothing
             closeness[:, : ref.shape[1]] -= 1.0
-        scale = (m.shape[1] if own else reference.shape[0]) / ref.shape[1]
+        scale = (m.shape[1] if reference is None else reference.shape[0]) / ref.shape[1]
         return torch.cat([h, closeness.transpose(0, 1) * scale], dim=1)
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import torch
 
@@ -15,10 +15,10 @@ class LeanAdam(torch.optim.Adam):
     bookkeeping costs several times the kernel itself. State layout, ``state_dict`` and
     results are those of ``torch.optim.Adam(fused=True)``."""
 
-    def __init__(self, params: list[torch.nn.Parameter], lr: float, betas: tuple[float, float]):
+    def __init__(self, params: list[torch.Tensor], lr: float, betas: tuple[float, float]):
         super().__init__(params, lr=lr, betas=betas, fused=True)
 
-    def _state_lists(self, params: list[torch.Tensor]) -> tuple[list[torch.Tensor], ...]:
+    def _state_lists(self, params: Sequence[torch.Tensor]) -> tuple[list[torch.Tensor], ...]:
         steps, avgs, avg_sqs = [], [], []
         for p in params:
             state = self.state[p]
@@ -59,7 +59,7 @@ class LeanAdam(torch.optim.Adam):
 
 def make_optimizer(
     kind: OptimizerKind,
-    params: Iterable[torch.nn.Parameter],
+    params: Iterable[torch.Tensor],
     lr: float,
     betas: tuple[float, float],
     device: torch.device,
@@ -97,7 +97,7 @@ class Lookahead:
     a dozen tensor ops instead of a dozen per parameter tensor, which more than halves the cost
     of the double backward pass through the unroll."""
 
-    def __init__(self, optimizer: torch.optim.Optimizer, params: list[torch.Tensor]) -> None:
+    def __init__(self, optimizer: torch.optim.Optimizer, params: Sequence[torch.Tensor]) -> None:
         group = optimizer.param_groups[0]
         self._kind = _kind_of(optimizer)
         self._lr = float(group["lr"])
@@ -132,7 +132,7 @@ def flatten(tensors: list[torch.Tensor]) -> torch.Tensor:
     return torch.cat([t.reshape(-1) for t in tensors])
 
 
-def unflatten(flat: torch.Tensor, like: list[torch.Tensor]) -> list[torch.Tensor]:
+def unflatten(flat: torch.Tensor, like: Sequence[torch.Tensor]) -> list[torch.Tensor]:
     """Views of `flat` shaped like `like` (the inverse of `flatten`, differentiable)."""
     pieces = flat.split([t.numel() for t in like])
     return [piece.view(t.shape) for piece, t in zip(pieces, like, strict=True)]
@@ -146,7 +146,7 @@ def _kind_of(optimizer: torch.optim.Optimizer) -> OptimizerKind:
     return "sgd"
 
 
-def _flat_state(states: list[dict], key: str, params: list[torch.Tensor]) -> torch.Tensor:
+def _flat_state(states: list[dict], key: str, params: Sequence[torch.Tensor]) -> torch.Tensor:
     """One optimizer state entry of every parameter, flat; zeros where there is none yet."""
     values = [state.get(key) for state in states]
     return flatten(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -77,14 +77,14 @@ def instance_noise_std(base: float, anneal_steps: int, step: int) -> float:
 
 
 @torch.no_grad()
-def clip_weights(parameters: list[torch.Tensor], limit: float) -> None:
+def clip_weights(parameters: Sequence[torch.Tensor], limit: float) -> None:
     """WGAN's Lipschitz hack: clamp every critic weight to [-limit, limit]."""
-    torch._foreach_clamp_min_(parameters, -limit)
-    torch._foreach_clamp_max_(parameters, limit)
+    torch._foreach_clamp_min_(list(parameters), -limit)
+    torch._foreach_clamp_max_(list(parameters), limit)
 
 
 @torch.no_grad()
-def share_at_limit(parameters: list[torch.Tensor], limit: float) -> float:
+def share_at_limit(parameters: Sequence[torch.Tensor], limit: float) -> float:
     """Fraction of the entries in the top 1% of [0, limit] in magnitude: the weights clipping
     has pinned. (An unclipped initial weight beyond the limit is not counted: nothing pinned
     it yet.) The more are pinned, the closer the critic is to a fixed, nearly linear function."""

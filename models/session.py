@@ -491,7 +491,9 @@ class Session:
             return
         except Exception as exc:  # a bug (or no memory), never the way a file ends the run
             name = one_line(Path(path).name, 120)
-            self.outbox(msg.LoadRefused(f"{name}: could not be opened ({type(exc).__name__})"))
+            self.outbox(
+                msg.LoadRefused(message=f"{name}: could not be opened ({type(exc).__name__})")
+            )
             return
         self._replace(trainer, None, saved.history)
         self.group, self.labels, self.histories = None, (), []

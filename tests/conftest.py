@@ -62,9 +62,9 @@ ENGINE_START_MS = 60_000
 
 def wait_event(qtbot: Any, window: Any, kind: type, timeout: int = 5000) -> Any:
     """A block that waits for the training process's next event of this kind (the worker's
-    one `event` signal); `.args[0]` is the event."""
+    one `events` signal); `.args[0]` is the event."""
     return qtbot.waitSignal(
-        window.worker.event, timeout=timeout, check_params_cb=lambda event: isinstance(event, kind)
+        window.worker.events, timeout=timeout, check_params_cb=lambda event: isinstance(event, kind)
     )
 
 

@@ -330,7 +330,7 @@ def test_export_dialog_runs_the_exporter_with_the_current_settings(
     assert "--set training.lr_d=0.002" in dialog.command.text()  # the same export, scripted
     dialog.path.setText(str(tmp_path / "slide.gif"))
     dialog.steps.setValue(20)
-    dialog.size.setCurrentText("320x180")
+    dialog.size_box.setCurrentText("320x180")
     dialog.accept()
     assert dialog.options is not None and dialog.options.frame_count == 3
     job = window.export.start_export(dialog)

@@ -33,7 +33,7 @@ def win(qtbot, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def test_a_drawn_target_trains_and_saves_with_the_scene(qtbot, win, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    win.actions["draw"].setChecked(True)
+    win.commands["draw"].setChecked(True)
     assert win.parts.drawer.drawing
     # a real stroke with the mouse, then a line of dabs, then an eraser dab on the stroke's start
     viewport = win.parts.sample_view.viewport()
@@ -50,7 +50,7 @@ def test_a_drawn_target_trains_and_saves_with_the_scene(qtbot, win, tmp_path: Pa
     win.parts.drawer.brush_at((1.5, 1.0), erase=True)
     assert len(win.parts.drawer.points) < before_erase
     drawn = win.parts.drawer.points.copy()
-    win.actions["draw"].setChecked(False)
+    win.commands["draw"].setChecked(False)
     qtbot.waitUntil(lambda: win.model.config.target.kind == "points", timeout=20000)
     assert len(win.model.config.target.points) == len(drawn)
     # the status bar says it in words a class can read: no 17-digit floats
@@ -70,9 +70,9 @@ def test_a_drawn_target_trains_and_saves_with_the_scene(qtbot, win, tmp_path: Pa
 
 
 def test_too_few_points_keep_the_data(qtbot, win) -> None:  # type: ignore[no-untyped-def]
-    win.actions["draw"].setChecked(True)
+    win.commands["draw"].setChecked(True)
     win.parts.drawer.brush_at((0.0, 0.0))
-    win.actions["draw"].setChecked(False)
+    win.commands["draw"].setChecked(False)
     assert "at least 20 points" in win.status.message.text()
     assert win.model.config.target.kind == "ring"
 

@@ -91,9 +91,9 @@ def test_step_d_then_step_g_each_stop_after_their_update(qtbot, open_window) -> 
 def test_slow_motion_play_keeps_going_until_switched_off(qtbot, open_window) -> None:  # type: ignore[no-untyped-def]
     win = open_window(**{"training.loss": "wgan-gp"})
     lines = record(win)
-    win.actions["slow"].setChecked(True)
+    win.commands["slow"].setChecked(True)
     qtbot.waitUntil(lambda: win.model.latest.step >= 2, timeout=20000)
-    win.actions["slow"].setChecked(False)
+    win.commands["slow"].setChecked(False)
     qtbot.waitUntil(lambda: not win.slow.slow.busy, timeout=20000)
     assert any("the critic" in line for line in lines)  # WGAN's D is narrated as a critic
     step = win.model.latest.step

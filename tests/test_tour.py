@@ -49,7 +49,7 @@ def test_the_tour_visits_every_view_and_control(qtbot, win) -> None:  # type: ig
 def test_the_tour_can_be_skipped_and_reopened_from_help(qtbot, win) -> None:  # type: ignore[no-untyped-def]
     ended: list[bool] = []
     win.tour.ended.connect(ended.append)
-    win.actions["tour"].trigger()
+    win.commands["tour"].trigger()
     qtbot.keyClick(win.tour, Qt.Key.Key_Right)
     qtbot.keyClick(win.tour, Qt.Key.Key_Left)
     assert win.tour.index == 0

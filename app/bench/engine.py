@@ -36,7 +36,7 @@ LARGE = {
 
 
 def alternate(
-    runners: dict[str, Callable[[int], None]], seconds: float, slice_steps: int
+    runners: dict[str, Callable[[int], object]], seconds: float, slice_steps: int
 ) -> dict[str, float]:
     """Steps/s of each runner, run in turn in slices until each has had `seconds`."""
     spent = dict.fromkeys(runners, 0.0)

@@ -70,7 +70,9 @@ class ExportController(QObject):
         if path.suffix.lower() not in (".mp4", ".gif"):
             self.show_message(f"Record to .mp4 or .gif, not {path.suffix or 'no suffix'}", True)
             return False
-        self.recorder = ScreenRecorder(self.window.centralWidget(), path)
+        central = self.window.centralWidget()
+        assert central is not None  # (the window has its parts)
+        self.recorder = ScreenRecorder(central, path)
         self.recorder.finished.connect(self._on_recording_saved)
         self.recorder.full.connect(self._on_recording_full)
         self._set_checked(True)

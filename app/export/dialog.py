@@ -76,9 +76,9 @@ class ExportDialog(QDialog):
         self.steps = _spin(1, 10_000_000, steps)
         self.every = _spin(1, 1_000_000, 10)
         self.fps = _spin(1, 120, 30)
-        self.size = QComboBox()
-        self.size.setEditable(True)
-        self.size.addItems(SIZES)
+        self.size_box = QComboBox()
+        self.size_box.setEditable(True)
+        self.size_box.addItems(SIZES)
         self.scale = QDoubleSpinBox()
         self.scale.setRange(0.25, 4.0)
         self.scale.setSingleStep(0.25)
@@ -100,7 +100,7 @@ class ExportDialog(QDialog):
         form.addRow("Iterations", self.steps)
         form.addRow("Frame every", self.every)
         form.addRow("Frames per second", self.fps)
-        form.addRow("Size (pixels)", self.size)
+        form.addRow("Size (pixels)", self.size_box)
         form.addRow("Scale", self.scale)
         form.addRow("Panels", panels)
         form.addRow("", self.caption)
@@ -133,9 +133,11 @@ class ExportDialog(QDialog):
             spin.valueChanged.connect(self._update_summary)
         self.path.textChanged.connect(self._follow_format)
         self.path.textChanged.connect(self._update_summary)
-        self.size.currentTextChanged.connect(self._update_summary)
-        self.size.lineEdit().textEdited.connect(self._size_was_edited)
-        self.size.activated.connect(self._size_was_edited)
+        self.size_box.currentTextChanged.connect(self._update_summary)
+        line = self.size_box.lineEdit()
+        assert line is not None  # (an editable combo box has one)
+        line.textEdited.connect(self._size_was_edited)
+        self.size_box.activated.connect(self._size_was_edited)
         self._update_summary()
 
     def _size_was_edited(self, *_: object) -> None:
@@ -148,9 +150,9 @@ class ExportDialog(QDialog):
             return
         suffix = Path(text.strip()).suffix.lower().lstrip(".")
         default = DEFAULT_SIZE.get(suffix, STANDARD_SIZE)
-        self.size.blockSignals(True)
-        self.size.setCurrentText("{}x{}".format(*default))
-        self.size.blockSignals(False)
+        self.size_box.blockSignals(True)
+        self.size_box.setCurrentText("{}x{}".format(*default))
+        self.size_box.blockSignals(False)
 
     def chosen_panels(self) -> str:
         return ",".join(name for name, box in self.panels.items() if box.isChecked())
@@ -163,7 +165,7 @@ class ExportDialog(QDialog):
             self.steps.value(),
             every=self.every.value(),
             fps=self.fps.value(),
-            size=self.size.currentText(),
+            size=self.size_box.currentText(),
             scale=self.scale.value(),
             panels=self.chosen_panels(),
             caption=self.caption.isChecked(),

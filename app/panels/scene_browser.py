@@ -35,7 +35,7 @@ class TextOnly(QTextBrowser):
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
 
-    def loadResource(self, kind: int, name: QUrl) -> object:
+    def loadResource(self, kind: int, name: QUrl | str) -> object:
         return None
 
 
@@ -98,7 +98,6 @@ class SceneBrowser(QWidget):
             self.tree.setCurrentItem(item)
         else:
             self.tree.clearSelection()
-            self.tree.setCurrentItem(None)  # type: ignore[arg-type]
         self.show_story(config)
 
     def show_story(self, config: TrainConfig) -> None:

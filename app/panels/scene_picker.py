@@ -40,7 +40,7 @@ class ScenePicker(QDialog):
         self.query.installEventFilter(self)
         self._filter("")
 
-    def open(self) -> None:  # type: ignore[override]
+    def open(self) -> None:
         """Show the picker, fitting its window, with an empty query."""
         parent = self.parentWidget()
         if parent is not None:

@@ -3,7 +3,7 @@
 Training runs in a child process (models/session.py): on 2 cores, a training *thread* and
 pyqtgraph's Python painting fight over the GIL, and training dropped to 0.13-0.2 of its
 headless speed (measured, see `ganscope bench`). This QThread only waits on the pipe, with the
-GIL released, and hands each typed event to the GUI thread as one `event` signal (superqt's
+GIL released, and hands each typed event to the GUI thread as one `events` signal (superqt's
 GeneratorWorker has one `yielded(object)` the same way); the window sends commands down the
 same pipe. Neither side ever waits on the other.
 
@@ -35,14 +35,14 @@ SUPERVISE_MS = 250
 
 
 class TrainingWorker(QThread):
-    """The training process's link: commands down, one `event` signal up.
+    """The training process's link: commands down, one `events` signal up.
 
-    `event` carries every typed event of the current run (models/messages.py), on the GUI
+    `events` carries every typed event of the current run (models/messages.py), on the GUI
     thread, in order: snapshots with their in-between frames already merged in, late events
     of a run the window has left already dropped, and the supervisor's own TrainingStopped
     when the process dies, hangs or crashes. Heartbeats and Ready stay here."""
 
-    event = Signal(object)  # a models.messages event
+    events = Signal(object)  # a models.messages event (not `event`: QObject.event is a virtual)
     _pipe_closed = Signal()
     _received = Signal(object)  # an event read from the pipe, handed to the GUI thread
 
@@ -201,7 +201,7 @@ class TrainingWorker(QThread):
         self._supervisor.stop()
         if self._process is not None and self._process.is_alive():
             self._process.terminate()  # stuck: it would never answer again
-        self.event.emit(msg.TrainingStopped(message=message, details=details))
+        self.events.emit(msg.TrainingStopped(message=message, details=details))
 
     # ------------------------------------------------------------- this thread
     def run(self) -> None:
@@ -251,7 +251,7 @@ class TrainingWorker(QThread):
                 return
             case msg.PhaseDone():
                 self._last_full[0] = event.snapshot
-        self.event.emit(event)
+        self.events.emit(event)
 
 
 def _describe_exit(code: int | None) -> str:

@@ -46,6 +46,7 @@ class HelpOverlay(QWidget):
 
     def _fill_parent(self) -> None:
         parent = self.parentWidget()
+        assert parent is not None  # (made with one)
         self.setGeometry(parent.rect())
         room_w, room_h = parent.width() - 2 * MARGIN, parent.height() - 2 * MARGIN
         for size in SIZES_PT:

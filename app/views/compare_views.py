@@ -111,7 +111,8 @@ class CompareGrid(QWidget):
         self.layers: set[str] | None = None  # None: each view's own defaults
 
     def set_variants(self, labels: Sequence[str]) -> None:
-        for widget in (*self.views, *self.labels):
+        old: list[QWidget] = [*self.views, *self.labels]
+        for widget in old:
             widget.setParent(None)
             widget.deleteLater()
         self.views, self.labels = [], []

@@ -81,6 +81,7 @@ class Overlay(QLabel):
 
     def recentre(self) -> None:
         parent = self.parentWidget()
+        assert parent is not None  # (made with one)
         self.move((parent.width() - self.width()) // 2, (parent.height() - self.height()) // 2)
 
 

@@ -29,7 +29,7 @@ class RunKeeper:
     ) -> None:
         self.window, self.model, self.worker, self.files = window, model, worker, files
         self.saved_step = 0  # the step of the run's last save (a new run: 0)
-        self._then: Callable[[], None] | None = None  # what to do once the save is confirmed
+        self._then: Callable[[], object] | None = None  # what to do once the save is confirmed
         self.autosaver = Autosaver(
             lambda path: worker.save_session(path, model.scene.name), self._progress
         )
@@ -60,7 +60,7 @@ class RunKeeper:
             if then is not None:
                 then()
 
-    def may_drop(self, title: str, then: Callable[[], None]) -> bool:
+    def may_drop(self, title: str, then: Callable[[], object]) -> bool:
         """Whether the current run may be dropped now. A long unsaved run asks first; if
         the user wants it saved, the save starts, `then` runs once it is confirmed, and the
         answer is no (for now)."""

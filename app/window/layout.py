@@ -76,7 +76,7 @@ class WindowParts:
         self.start_maximized = False
 
     def _build_centre(self) -> None:
-        holder = QWidget()  # a plain parent for the help overlay
+        holder = self.centre = QWidget()  # a plain parent for the help overlay
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)

@@ -1,9 +1,9 @@
 """GANscope's main window: a thin shell that builds the parts and wires them to the model.
 
 The state is the window model's (app/model.py, Qt-free); the training process's events reach
-it through the worker's one `event` signal, and every part follows the model: the views and
+it through the worker's one `events` signal, and every part follows the model: the views and
 charts (app/window/runs_view.py, frames.py), the status bar, presenter mode, slow motion,
-drawing. Commands come from one table (app/window/actions.py) that also makes the menus, the
+drawing. Commands come from one table (app/window/commands.py) that also makes the menus, the
 toolbar, the shortcuts, the F1 sheet and the tour's words. The window never blocks on
 training: it sends commands and draws the newest snapshots on a timer.
 """
@@ -24,7 +24,7 @@ from app.plain_text import warn
 from app.process.worker import TrainingWorker
 from app.teaching.help import HelpOverlay
 from app.teaching.tour import Tour
-from app.window.actions import (
+from app.window.commands import (
     COMMANDS,
     OTHER_KEYS,
     ShortcutsThroughFields,
@@ -71,24 +71,24 @@ class MainWindow(QMainWindow):
             ),
         )
         self.undo = UndoStack(model, self.worker)
-        self.actions = build_actions(self, self._handlers())
-        self.export.record_action = self.actions["record"]
-        self.slow = SlowMotionControl(model, parts, self.worker, self.actions["slow"])
+        self.commands = build_actions(self, self._handlers())
+        self.export.record_action = self.commands["record"]
+        self.slow = SlowMotionControl(model, parts, self.worker, self.commands["slow"])
         self.drawing = DrawingControl(
-            model, parts, self.worker, self.files, self.slow, self.actions["draw"]
+            model, parts, self.worker, self.files, self.slow, self.commands["draw"]
         )
         self.training_bar = TrainingBar(model, self.worker, self.slow.slow)
-        self.toolbar = build_toolbar(self, self.actions, self.training_bar.widgets_after())
-        build_menus(self, self.actions)
+        self.toolbar = build_toolbar(self, self.commands, self.training_bar.widgets_after())
+        build_menus(self, self.commands)
         self.status = StatusBar(self, model, self.export.record_label)
         self.runs_view = RunsView(model, parts, self.worker, self.scenes)
         self.presenter = Presenter(self, model, parts, self.scenes)
         self.picker = ScenePicker(self, self.scenes)
         self.help = HelpOverlay(
-            self.centralWidget(),
+            parts.centre,
             [(key_text(c), c.tip) for c in COMMANDS if c.keys] + list(OTHER_KEYS),
         )
-        self.tour = Tour(self, tour_stops(parts, self.toolbar, self.actions))
+        self.tour = Tour(self, tour_stops(parts, self.toolbar, self.commands))
         self.tour.ended.connect(self._tour_ended)
         self._overview_before_tour = True
         self.keeper = RunKeeper(self, model, self.worker, self.files)
@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         parts.fit_to_screen()
         for name in ("overview", "scenes_dock", "controls_dock"):
             checked(
-                self.actions[name],
+                self.commands[name],
                 not getattr(parts, name.removesuffix("_dock") + "_dock").isHidden(),
             )
         self.runs_view.show_runs()
@@ -136,8 +136,8 @@ class MainWindow(QMainWindow):
         }  # fmt: skip
 
     def _wire(self) -> None:
-        model, parts, actions = self.model, self.parts, self.actions
-        self.worker.event.connect(model.on_event)
+        model, parts, actions = self.model, self.parts, self.commands
+        self.worker.events.connect(model.on_event)
         model.presenter_changed.connect(actions["presenter"].setChecked)
         model.playing_changed.connect(self._show_playing)
         model.failed_changed.connect(self._training_stopped)
@@ -215,8 +215,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ following the model
     def _show_playing(self, playing: bool) -> None:
-        self.actions["play"].setText("Pause" if playing else "Play")
-        self.actions["play"].setIcon(self._pause_icon if playing else self._play_icon)
+        self.commands["play"].setText("Pause" if playing else "Play")
+        self.commands["play"].setIcon(self._pause_icon if playing else self._play_icon)
 
     def _training_stopped(self, message: str, details: str) -> None:
         self.status.rate.setText("stopped")

@@ -19,7 +19,7 @@ class SlowMotionControl:
         self.model, self.parts, self.action = model, parts, action
         self.slow = SlowMotion(worker.step_phase, lambda: model.latest, lambda: model.config)
         model.phase_done.connect(self.slow.on_phase)
-        model.playing_changed.connect(lambda playing: playing and self.end())
+        model.playing_changed.connect(self._playing_changed)
         model.run_started.connect(lambda _event: self.end())
         self.slow.picture.connect(model.show_picture)
         self.slow.batch.connect(parts.sample_view.show_batch)
@@ -27,6 +27,10 @@ class SlowMotionControl:
         self.slow.iteration_done.connect(model.show_picture)  # (the model booked its row)
         self.slow.finished.connect(lambda: action.setChecked(False))
         self.slow.player.connect(parts.overview.set_active)
+
+    def _playing_changed(self, playing: bool) -> None:
+        if playing:
+            self.end()
 
     def _ready(self) -> bool:
         if self.model.comparing:

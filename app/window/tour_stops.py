@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QToolBar, QWidget
 
 from app.teaching.tour import Stop
-from app.window.actions import COMMAND_BY_ID, key_text
+from app.window.commands import COMMAND_BY_ID, key_text
 from app.window.layout import WindowParts
 
 
@@ -18,7 +18,11 @@ def tour_stops(parts: WindowParts, toolbar: QToolBar, actions: Mapping[str, QAct
         return lambda: toolbar.widgetForAction(actions[command])
 
     def raise_dock(dock: QDockWidget) -> Callable[[], None]:
-        return lambda: (dock.show(), dock.raise_())  # type: ignore[func-returns-value]
+        def show() -> None:
+            dock.show()
+            dock.raise_()
+
+        return show
 
     def said(*commands: str) -> str:
         """The commands' own tips, keys included: 'Play or pause training (Space). ...'"""

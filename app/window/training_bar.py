@@ -3,6 +3,8 @@ The speed follows each scene's suggestion; the seed shows the run's (a new seed 
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QWidget
 
 from app.model import WindowModel
@@ -44,9 +46,11 @@ class TrainingBar:
         self.slow_seconds.setToolTip("How long slow motion takes over each D or G update")
         self.slow_seconds.valueChanged.connect(lambda v: setattr(slow, "seconds", v))
         model.run_started.connect(self._run_started)
-        model.config_changed.connect(
-            lambda index, result: index == 0 and self.show_seed(result.config)
-        )
+        model.config_changed.connect(self._config_changed)
+
+    def _config_changed(self, index: int, result: Any) -> None:
+        if index == 0:
+            self.show_seed(result.config)
 
     def widgets_after(self) -> dict[str, list[QWidget]]:
         """Where they sit on the toolbar: after Reset, and after Slow motion."""
@@ -67,7 +71,7 @@ class TrainingBar:
             label = "max"
         else:
             capped = {k: v for k, v in SPEEDS.items() if v is not None}
-            label = min(capped, key=lambda k: abs(capped[k] - steps_per_second))  # type: ignore[operator]
+            label = min(capped, key=lambda k: abs(capped[k] - steps_per_second))
         self.speed.blockSignals(True)
         self.speed.setCurrentText(label)
         self.speed.blockSignals(False)

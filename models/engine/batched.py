@@ -140,6 +140,8 @@ def _same_bits(
         single = F.linear(xs, ws, b[k])
         (single * up[k]).sum().backward()
         exact = exact and torch.equal(single, batched[k].detach())
+        assert ws.grad is not None and wb.grad is not None  # (backward ran on both)
+        assert xs.grad is not None and xb.grad is not None
         exact = exact and torch.equal(ws.grad, wb.grad[k]) and torch.equal(xs.grad, xb.grad[k])
     return exact
 

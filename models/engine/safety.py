@@ -26,7 +26,7 @@ class LastGoodState:
         self.step = 0
         self._model: list[torch.Tensor] = []
         self._optim: list[torch.Tensor] = []
-        self._rng = torch.ByteTensor()
+        self._rng: torch.Tensor = torch.ByteTensor()
 
     @staticmethod
     def _copy_into(buffers: list[torch.Tensor], tensors: list[torch.Tensor]) -> list[torch.Tensor]:

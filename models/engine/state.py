@@ -133,7 +133,9 @@ class RunState:
             if cfg.is_dirac
             else partial(Generator, cfg.generator)
         )
-        self.G = _seeded(cfg.training.seed * 10 + SEED_G, build).to(self.device)
+        # Any: a Generator or a DiracGenerator; torch types a Module's own attributes (z_dim,
+        # theta) as Tensor | Module, which no caller could use
+        self.G: Any = _seeded(cfg.training.seed * 10 + SEED_G, build).to(self.device)
         self.build_optimizer("g")
         fixed = self._fixed_stream(1)
         self.view_z = self.latent(cfg.view.samples, fixed)
@@ -148,8 +150,8 @@ class RunState:
             if cfg.is_dirac
             else partial(Discriminator, cfg.discriminator, reg.pack, reg.spectral_norm)
         )
-        self.D = _seeded(cfg.training.seed * 10 + SEED_D, build).to(self.device)
-        self.d_params = list(self.D.parameters())
+        self.D: Any = _seeded(cfg.training.seed * 10 + SEED_D, build).to(self.device)  # (as G)
+        self.d_params: list[torch.Tensor] = list(self.D.parameters())
         self.build_optimizer("d")
 
     @staticmethod

@@ -15,7 +15,7 @@ first update, as the DCGAN example does; nothing is read back from the device he
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Literal
@@ -241,7 +241,7 @@ def clip_critic(run: RunState) -> None:
         regularizers.clip_weights(run.d_params, clip)
 
 
-def set_requires_grad(params: list[torch.Tensor], flag: bool) -> None:
+def set_requires_grad(params: Sequence[torch.Tensor], flag: bool) -> None:
     for p in params:
         p.requires_grad_(flag)
 

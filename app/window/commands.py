@@ -99,14 +99,16 @@ OTHER_KEYS = (
     ("Esc", "close this sheet, leave presenter mode"),
     ("Mouse", "wheel zooms, drag pans the data view; hover a chart to read every value"),
 )
+
+
 # keys a number field has no use for: they reach the window's shortcuts even while one has
 # focus (Qt offers keys to a focused text field first, and a line edit claims Ctrl+E)
-PASS_THROUGH = {
-    QKeySequence(key)[0].key() for command in COMMANDS for key in command.keys if "Ctrl" not in key
-} | {Qt.Key.Key_Escape}
-PASS_THROUGH_CTRL = {
-    QKeySequence(key)[0].key() for command in COMMANDS for key in command.keys if "Ctrl" in key
-}
+def _key(text: str) -> Qt.Key:
+    return QKeySequence(text)[0].key()  # type: ignore[index]  # (a QKeyCombination)
+
+
+PASS_THROUGH = {_key(k) for c in COMMANDS for k in c.keys if "Ctrl" not in k} | {Qt.Key.Key_Escape}
+PASS_THROUGH_CTRL = {_key(k) for c in COMMANDS for k in c.keys if "Ctrl" in k}
 
 
 def key_text(command: Command) -> str:
@@ -189,8 +191,11 @@ class ShortcutsThroughFields(QObject):
             ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
             key = Qt.Key(event.key())
             return key in PASS_THROUGH_CTRL if ctrl else key in PASS_THROUGH
-        pressed = event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-        if pressed and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
             QTimer.singleShot(0, self.window.setFocus)  # after the field took the value
         return False
 
