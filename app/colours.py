@@ -21,29 +21,37 @@ NEUTRAL = "#555555"  # grey: totals, reference lines, the W1 noise floor
 EDIT = "#222222"  # near black: markers of the user's edits
 NOTE = "#f4f1e8"  # warm paper: the slow-motion narration line
 ERROR = "#c0392b"  # red: refusals and failures in the status line and dialogs
+OUTLINE = "#1a1a1a"  # the rim of every sample dot
+# real samples' fill: REAL a little lighter, so a dot stands out on the gradient-strength
+# map's dark end too (REAL itself measured 2.94:1 there, under the 3:1 a reader needs)
+REAL_DOT = "#2f8ac6"
 ARROW = (25, 25, 25)  # G's gradient arrows: dark, to read over either side of the surface
 
-# compare mode, a colour per variant: Okabe-Ito, black first (the base), never the
-# real/generated pair
+# compare mode, a colour per variant, black first (the base), chosen so that any two stay
+# apart (CIELAB distance >= 14, and >= 48 among the first four) for normal, deuteranopic
+# and protanopic eyes, each reads on white (3:1) and none is near the samples' orange or
+# blue (>= 20). The Okabe-Ito set made seeds 2 and 3 one grey for deuteranopes and put its
+# vermillion next to "generated" orange. tests/test_contrast.py measures all of it.
 VARIANTS = (
     "#000000",
-    "#D55E00",
-    "#009E73",
     "#CC79A7",
-    "#56B4E9",
-    "#8C6D1F",
-    "#777777",
-    "#0072B2",
+    "#CC3311",
+    "#332288",
+    "#882255",
+    "#EE6677",
+    "#228833",
+    "#009E73",
 )
 
-# The surface: orange (D is sure the point is generated) - white - blue (sure it is real).
-# Pale ends, so dots of the same hue still stand out on their own side.
+# The surface: pale orange (D is sure the point is generated) - white - pale blue (sure it
+# is real). Never the samples' own colours: full orange ends once hid the orange dots on D's
+# "generated" side (1.9:1); these ends leave the dots' fills and dark rims 3:1 or more.
 SURFACE_STOPS = (
-    (0.0, (230, 159, 0)),
-    (0.25, (243, 206, 140)),
+    (0.0, (240, 190, 110)),
+    (0.25, (248, 222, 178)),
     (0.5, (255, 255, 255)),
-    (0.75, (150, 196, 226)),
-    (1.0, (0, 114, 178)),
+    (0.75, (190, 218, 238)),
+    (1.0, (125, 178, 216)),
 )
 
 
@@ -70,7 +78,7 @@ def gif_palette() -> list[tuple[int, int, int]]:
     with white (antialiased lines), the surface and magnitude maps, greys, and the
     surface's colours darkened (arrows over it). Each frame maps to it, so no series colour
     is ever merged away (an adaptive palette once turned D(real) grey) and frames agree."""
-    named = [REAL, FAKE, FAKE_DARK, DISC, MANIFOLD, NEUTRAL, EDIT]
+    named = [REAL, REAL_DOT, FAKE, FAKE_DARK, DISC, MANIFOLD, NEUTRAL, EDIT, OUTLINE]
     colours: list[tuple[int, int, int]] = [(0, 0, 0), (255, 255, 255)]
     for name in named:
         r, g, b = pg.mkColor(name).getRgb()[:3]

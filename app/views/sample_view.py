@@ -113,14 +113,13 @@ class SampleView(pg.PlotWidget):
             # (0.2 ms as segments); the joints' overlap is invisible at this alpha
             item.curve.setSegmentedLineMode("on")
         self.arrows = pg.PlotDataItem(pen=colours.pen(colours.ARROW, 1, 210), connect="pairs")
+        # a dark rim on every dot: it stands out on the pale surface, the fill on the dark
+        # gradient-strength map (tests/test_contrast.py measures both at 3:1 or more)
+        rim = colours.pen(colours.OUTLINE, 1.0)
         self.real = pg.ScatterPlotItem(
-            size=POINT_SIZE, pen=pg.mkPen("w", width=0.6), brush=colours.brush(colours.REAL, 220)
+            size=POINT_SIZE, pen=rim, brush=colours.brush(colours.REAL_DOT)
         )
-        self.fake = pg.ScatterPlotItem(
-            size=POINT_SIZE,
-            pen=pg.mkPen(colours.FAKE_DARK, width=0.6),
-            brush=colours.brush(colours.FAKE, 235),
-        )
+        self.fake = pg.ScatterPlotItem(size=POINT_SIZE, pen=rim, brush=colours.brush(colours.FAKE))
         self.modes = pg.ScatterPlotItem(
             size=16, symbol="o", pen=pg.mkPen(0, 0, 0, 150, width=1.5), brush=None
         )
@@ -151,7 +150,8 @@ class SampleView(pg.PlotWidget):
         if overlay is not None:
             overlay.recentre()
         framed = self.__dict__.get("_framed")
-        if framed is not None:  # an aspect-locked view keeps its old range on a resize
+        # an aspect-locked view keeps its old range on a resize (no plot item while closing)
+        if framed is not None and self.getPlotItem() is not None:
             self._frame(framed)
 
     def hide_data_while_drawing(self, hide: bool) -> None:
