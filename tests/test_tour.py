@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from app.window.main_window import MainWindow
 from scenes.loader import resolve
@@ -55,3 +56,16 @@ def test_the_tour_can_be_skipped_and_reopened_from_help(qtbot, win) -> None:  # 
     assert win.tour.index == 0
     qtbot.mouseClick(win.tour.skip_button, Qt.MouseButton.LeftButton)
     assert ended == [False] and not win.tour.isVisible()
+
+
+def test_arrow_keys_go_on_after_a_click_on_next(qtbot, win) -> None:  # type: ignore[no-untyped-def]
+    """Was: a click gave the Next button the focus, and the arrow keys then went nowhere."""
+    win.commands["tour"].trigger()
+    qtbot.mouseClick(win.tour.next_button, Qt.MouseButton.LeftButton)
+    assert win.tour.index == 1
+    focused = QApplication.focusWidget() or win.tour
+    qtbot.keyClick(focused, Qt.Key.Key_Right)
+    assert win.tour.index == 2
+    qtbot.keyClick(QApplication.focusWidget() or win.tour, Qt.Key.Key_Left)
+    assert win.tour.index == 1
+    assert "draw" in [stop.name for stop in win.tour.stops]  # the tour tells of Draw data

@@ -55,6 +55,11 @@ class Tour(QWidget):
         self.back_button = QPushButton("Back")
         self.next_button = QPushButton("Next")
         self.skip_button = QPushButton("Skip tour")
+        for button in (self.back_button, self.next_button, self.skip_button):
+            # the tour keeps the keyboard: a clicked button took the focus, and the arrow
+            # keys went nowhere after it
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.back_button.clicked.connect(self.back)
         self.next_button.clicked.connect(self.next)
         self.skip_button.clicked.connect(lambda: self.finish(False))
@@ -96,6 +101,7 @@ class Tour(QWidget):
         self.ended.emit(completed)
 
     def _show_stop(self) -> None:
+        self.setFocus()
         stop = self.stops[self.index]
         if stop.before is not None:
             stop.before()

@@ -150,6 +150,28 @@ def title_html(chart: Chart, size_pt: int) -> str:
     return f"<span style='font-size:{size_pt}pt'><b>{chart.title}</b>&nbsp;&nbsp;{keys}</span>"
 
 
+class Readout(pg.LabelItem):
+    """The hover line under the charts. A LabelItem asks its grid for its text's whole width
+    (a 400 px reading once widened the grid past the window and cut every chart's right
+    end off); this one asks for no width, wraps within the width it gets, and asks only
+    for the height its lines take."""
+
+    def updateMin(self) -> None:
+        width = max(self.size().width(), 120.0)
+        if self.item.textWidth() != width:
+            self.item.setTextWidth(width)
+        height = self.itemRect().height()
+        self.setMinimumWidth(0)
+        self.setMinimumHeight(height)
+        self._sizeHint = {
+            Qt.SizeHint.MinimumSize: (0, height),
+            Qt.SizeHint.PreferredSize: (0, height),
+            Qt.SizeHint.MaximumSize: (-1, -1),
+            Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        self.updateGeometry()
+
+
 class ChartsView(pg.GraphicsLayoutWidget):
     """The metric charts, x axes linked; hover shows every value at that step."""
 
@@ -202,7 +224,7 @@ class ChartsView(pg.GraphicsLayoutWidget):
             self.cursors.append(cursor)
             plot.vb.sigRangeChanged.connect(self._place_marker_labels)
             self.plots[chart.key] = plot
-        self.readout = pg.LabelItem(justify="left")
+        self.readout = Readout(justify="left")
         if interactive:
             self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         self._titles()
@@ -273,6 +295,9 @@ class ChartsView(pg.GraphicsLayoutWidget):
             for series in chart.series:
                 style = Qt.PenStyle.DashLine if series.dashed else Qt.PenStyle.SolidLine
                 self.curves[series.key].setPen(pg.mkPen(series.colour, width=width, style=style))
+                # the abandoned branch too: a 1 px dotted line vanished on a projector
+                faint = pg.mkPen(series.colour, width=3 if on else 1, style=Qt.PenStyle.DotLine)
+                self.faint[series.key].setPen(faint)
         for plot in self.plots.values():
             style_axes(plot, on)
         self._titles()
