@@ -88,3 +88,30 @@ def test_the_abandoned_branch_stays_visible_in_presenter_mode(qtbot) -> None:  #
     for key, item in charts.faint.items():
         assert item.opts["pen"].widthF() >= 2.5, f"{key}'s abandoned branch is a hairline"
         assert item.opacity() >= 0.45
+
+
+@pytest.mark.parametrize("width", [330, 440])
+def test_every_chart_keeps_readable_step_ticks_in_presenter_mode(qtbot, width: int) -> None:  # type: ignore[no-untyped-def]
+    """Was: at presenter fonts the lower charts had one tick (2k) on a 0-2.9k axis."""
+    charts = shown(qtbot, width, 560)
+    charts.set_presenter(True)
+    charts.set_compact(True)
+    charts.set_columns(1)
+    qtbot.wait(10)
+    for key in charts.shown:
+        axis = charts.plots[key].getAxis("bottom")
+        low, high = charts.plots[key].vb.viewRange()[0]
+        ((_, ticks),) = axis.tickValues(low, high, axis.geometry().width())
+        assert len(ticks) >= 2, f"{key}: step ticks {ticks}"
+
+
+def test_presenter_titles_never_push_the_charts_past_their_panel(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Was: at 1280x720 the presenter titles widened the grid under the Controls dock
+    ('Distance to data' half hidden, the newest steps cut off)."""
+    charts = shown(qtbot, 380, 620)
+    charts.set_presenter(True)
+    charts.set_compact(True)
+    charts.set_columns(1)
+    qtbot.wait(10)
+    for _left, right, _, x1 in layout_of(charts):
+        assert right <= charts.width() + 1 and x1 >= 2_542

@@ -338,7 +338,9 @@ def test_a_compare_export_draws_only_the_chosen_panels(tmp_path: Path) -> None:
         with Image.open(gif) as image:
             image.seek(image.n_frames - 1)
             rgb = np.asarray(image.convert("RGB")).astype(int)
-        saturated = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
+        # 25, not 60: D's surface has pale ends since issue 20.4 (at 60 only 16% of the
+        # grid third counts; at 25, 43% of the grid against 2% of a charts-only frame)
+        saturated = (rgb.max(axis=2) - rgb.min(axis=2)) > 25
         third = rgb.shape[1] // 3
         return saturated[:, :third].mean(), saturated[:, -third:].mean()
 

@@ -14,15 +14,17 @@ class StepAxis(pg.AxisItem):
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
         span = max(maxVal - minVal, 1.0)
-        room = max(int(size / (self._label_pixels() * 2.2)), 2)
+        # room for labels 1.5 label-widths apart, and at least three: presenter fonts left the
+        # lower charts a single tick (2k on a 0-2.9k axis)
+        room = max(int(size / (self._label_pixels() * 1.5)), 3)
         raw = span / room
         magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
-        for factor in (1, 2, 5, 10):
-            spacing = factor * magnitude
-            if spacing >= raw:
-                break
-        spacing = max(spacing, 1.0)
-        return [(spacing, 0.0)]
+        nice = [f * magnitude for f in (0.5, 1, 2, 5, 10)]
+        spacing = next(s for s in nice if s >= raw)
+        # at least two labelled ticks on any axis: a 1-2-5 step rounded up can leave one
+        while span / spacing < 2 and nice.index(spacing) > 0:
+            spacing = nice[nice.index(spacing) - 1]
+        return [(max(spacing, 1.0), 0.0)]
 
     def _label_pixels(self) -> float:
         font = self.style.get("tickFont") or QFont()

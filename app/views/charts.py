@@ -22,6 +22,7 @@ from PySide6.QtGui import QFont
 from app import colours
 from app.views.axes import SparseLogAxis, StepAxis
 from app.views.sample_view import cache_static_items, style_axes
+from app.views.wrapping_label import wrap_within_width
 from models.config import TrainConfig
 from models.history import COLUMNS, Marker, MetricHistory
 
@@ -143,33 +144,12 @@ def relevant_charts(config: TrainConfig, clipped: bool) -> list[str]:
 
 def title_html(chart: Chart, size_pt: int) -> str:
     """The chart's title and its key in one line: '■ D  ■ G' in the series' colours."""
-    keys = "&nbsp;&nbsp;".join(
+    keys = "&nbsp; ".join(  # a line may break between two keys, never inside one
         f"<span style='color:{s.colour}'>{'┅' if s.dashed else '━'}&nbsp;{s.label}</span>"
         for s in chart.series
     )
-    return f"<span style='font-size:{size_pt}pt'><b>{chart.title}</b>&nbsp;&nbsp;{keys}</span>"
-
-
-class Readout(pg.LabelItem):
-    """The hover line under the charts. A LabelItem asks its grid for its text's whole width
-    (a 400 px reading once widened the grid past the window and cut every chart's right
-    end off); this one asks for no width, wraps within the width it gets, and asks only
-    for the height its lines take."""
-
-    def updateMin(self) -> None:
-        width = max(self.size().width(), 120.0)
-        if self.item.textWidth() != width:
-            self.item.setTextWidth(width)
-        height = self.itemRect().height()
-        self.setMinimumWidth(0)
-        self.setMinimumHeight(height)
-        self._sizeHint = {
-            Qt.SizeHint.MinimumSize: (0, height),
-            Qt.SizeHint.PreferredSize: (0, height),
-            Qt.SizeHint.MaximumSize: (-1, -1),
-            Qt.SizeHint.MinimumDescent: (0, 0),
-        }
-        self.updateGeometry()
+    title = chart.title.replace(" ", "&nbsp;")  # (wrapped, the key goes under the title)
+    return f"<span style='font-size:{size_pt}pt'><b>{title}</b>&nbsp; {keys}</span>"
 
 
 class ChartsView(pg.GraphicsLayoutWidget):
@@ -224,7 +204,8 @@ class ChartsView(pg.GraphicsLayoutWidget):
             self.cursors.append(cursor)
             plot.vb.sigRangeChanged.connect(self._place_marker_labels)
             self.plots[chart.key] = plot
-        self.readout = Readout(justify="left")
+        self.readout = pg.LabelItem(justify="left")
+        wrap_within_width(self.readout)
         if interactive:
             self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         self._titles()
@@ -310,7 +291,7 @@ class ChartsView(pg.GraphicsLayoutWidget):
             plot.setTitle(title_html(chart, size))
             # a title may be cut at its end on a narrow chart, but never widens the grid
             # past the window (a title's width is otherwise its minimum)
-            plot.titleLabel.setMinimumWidth(40)
+            wrap_within_width(plot.titleLabel, plot)
 
     # ------------------------------------------------------------------ data
     def set_history(self, history: MetricHistory) -> None:

@@ -23,6 +23,7 @@ from app import colours
 from app.views.charts import CHARTS, ChartsView
 from app.views.sample_view import SampleView
 from app.views.stage import READABLE_CHART
+from app.views.wrapping_label import wrap_within_width
 from models.history import MetricHistory
 from models.snapshot import Snapshot
 
@@ -65,15 +66,16 @@ class CompareCharts(ChartsView):
         size = 15 if self.presenter else 9
         marks = ("━", "┅", "┈")
         for chart in CHARTS:
-            keys = "&nbsp;&nbsp;".join(
+            keys = "&nbsp; ".join(
                 f"{mark}&nbsp;{series.label}"
                 for mark, series in zip(marks, chart.series, strict=False)
             )
             self.plots[chart.key].setTitle(
-                f"<span style='font-size:{size}pt'><b>{chart.title}</b>&nbsp;&nbsp;"
+                f"<span style='font-size:{size}pt'><b>{chart.title.replace(' ', '&nbsp;')}</b>"
+                "&nbsp; "
                 f"<span style='color:{colours.NEUTRAL}'>{keys}</span></span>"
             )
-            self.plots[chart.key].titleLabel.setMinimumWidth(40)
+            wrap_within_width(self.plots[chart.key].titleLabel, self.plots[chart.key])
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)

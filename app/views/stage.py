@@ -15,8 +15,11 @@ from PySide6.QtWidgets import QWidget
 from app.views.charts import ChartsView
 
 MIN_CHART_WIDTH = 300  # beside the square
-PRESENTER_MIN_CHART_WIDTH = 440  # presenter fonts: 380 px pushed the charts under the dock
+# presenter mode: the data view first. 360 px still reads three stacked charts at presenter
+# fonts (their titles wrap no word) now that the controls dock is 250 px, not 310
+PRESENTER_MIN_CHART_WIDTH = 360
 MAX_SQUARE_SHARE = 0.6  # of the width, beside the charts: they need room to be read too
+PRESENTER_MAX_SQUARE_SHARE = 0.7
 MIN_CHART_HEIGHT = 200  # below it
 READABLE_CHART = (240, 150)  # width, height below which a chart is too small to read
 PRESENTER_CHART_WIDTH = 360  # presenter fonts: two columns of 300 px cut the titles mid-word
@@ -120,7 +123,7 @@ class Stage(QWidget):
             beside = min(
                 (height - key_h - GAP) / (1 + share),
                 width - charts - GAP,
-                width * MAX_SQUARE_SHARE,
+                width * (PRESENTER_MAX_SQUARE_SHARE if self.presenter else MAX_SQUARE_SHARE),
             )
             above = min(width, (height - key_h - MIN_CHART_HEIGHT - 2 * GAP) / (1 + share))
             self.side_by_side = beside >= 0.9 * above  # beside keeps every chart readable

@@ -13,8 +13,10 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDockWidget,
+    QLabel,
     QMainWindow,
     QMenu,
+    QSizePolicy,
     QToolBar,
     QWidget,
 )
@@ -30,6 +32,7 @@ class Command:
     toolbar: bool = False
     checkable: bool = False
     group: int = 0  # a separator goes between groups, in menus and on the toolbar
+    lecture: bool = True  # on the toolbar in presenter mode too (a projector's toolbar is short)
 
 
 COMMANDS = (
@@ -61,9 +64,9 @@ COMMANDS = (
     Command("compare_fix", "Compare with its fix", "Train this scene and the scene that fixes "
             "it (or that it fixes) side by side", (), ("&Compare",), True, group=3),
     Command("record", "Record", "Record what the views show to an MP4 or GIF (again to stop)",
-            ("Ctrl+R",), ("&File",), True, True, group=3),
+            ("Ctrl+R",), ("&File",), True, True, group=3, lecture=False),
     Command("export", "Export…", "Render this scene to MP4, GIF, PNG, SVG or CSV", ("Ctrl+E",),
-            ("&File",), True, group=3),
+            ("&File",), True, group=3, lecture=False),
     Command("quit", "Quit", "Close GANscope (a long run is offered to be saved first)",
             ("Ctrl+Q",), ("&File",), group=4),
     Command("compare_seeds", "Compare seeds", "Train this scene on four seeds side by side: "
@@ -155,25 +158,55 @@ def build_menus(window: QMainWindow, actions: Mapping[str, QAction]) -> dict[str
     return menus
 
 
-def build_toolbar(
-    window: QMainWindow, actions: Mapping[str, QAction], widgets_after: Mapping[str, list[QWidget]]
-) -> QToolBar:
+class Toolbar(QToolBar):
     """The toolbar commands in table order, a separator between groups, and the widgets
-    (speed, seed…) right after the command they belong with."""
-    bar = window.addToolBar("Training")
-    bar.setObjectName("training")
-    bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    group = None
-    for command in COMMANDS:
-        if not command.toolbar:
-            continue
-        if group is not None and command.group != group:
-            bar.addSeparator()
-        group = command.group
-        bar.addAction(actions[command.id])
-        for widget in widgets_after.get(command.id, []):
-            bar.addWidget(widget)
-    return bar
+    (speed, seed…) right after the command they belong with. In presenter mode it keeps
+    only the lesson's commands (at 1280x720 and presenter fonts, Presenter and Help went
+    behind the overflow chevron) and shows the step in large type at its end."""
+
+    def __init__(
+        self,
+        actions: Mapping[str, QAction],
+        widgets_after: Mapping[str, list[QWidget]],
+        spare: set[QWidget],
+    ) -> None:
+        """spare: widgets left out in presenter mode."""
+        super().__init__("Training")
+        self.setObjectName("training")
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._spare: list[QAction] = []
+        group = None
+        for command in COMMANDS:
+            if not command.toolbar:
+                continue
+            if group is not None and command.group != group:
+                self.addSeparator()
+            group = command.group
+            action = actions[command.id]
+            self.addAction(action)
+            if not command.lecture:
+                self._spare.append(action)
+            for widget in widgets_after.get(command.id, []):
+                added = self.addWidget(widget)
+                if widget in spare:
+                    self._spare.append(added)
+        stretch = QWidget()
+        stretch.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.addWidget(stretch)
+        self.step = QLabel()  # the step, large, for the back row (presenter mode only)
+        self.step.setTextFormat(Qt.TextFormat.PlainText)
+        self.step.setStyleSheet("font-weight: bold; font-size: 20pt; padding: 0 12px;")
+        self._step_action = self.addWidget(self.step)
+        self._step_action.setVisible(False)
+
+    def set_presenter(self, on: bool) -> None:
+        for action in self._spare:
+            action.setVisible(not on)
+        self._step_action.setVisible(on)
+
+    def show_step(self, step: int) -> None:
+        if self._step_action.isVisible():
+            self.step.setText(f"step {step:,}")
 
 
 class ShortcutsThroughFields(QObject):

@@ -27,14 +27,15 @@ class FrameLoop(QObject):
         model: WindowModel,
         parts: WindowParts,
         status: StatusBar,
-        capture: Callable[[int], None],
+        drawn: Callable[[int], None],
         training_alive: Callable[[], bool],
     ) -> None:
-        """capture(step): the window drew a frame (a recording takes it); training_alive:
-        whether the training process runs (a stopped one shows "stopped", not a rate)."""
+        """drawn(step): the window drew a frame of this step (a recording takes it, the
+        presenter's step count shows it); training_alive: whether the training process runs
+        (a stopped one shows "stopped", not a rate)."""
         super().__init__(parts.window)
         self.model, self.parts, self.status = model, parts, status
-        self.capture, self.training_alive = capture, training_alive
+        self.drawn_step, self.training_alive = drawn, training_alive
         self.drawn: dict[int, Snapshot] = {}
         self.frames_drawn = 0
         self._frames = 0
@@ -76,7 +77,7 @@ class FrameLoop(QObject):
                     self.parts.overview.show_snapshot(snapshot)
                 self._draw_times.append(time.perf_counter())
                 self.frames_drawn += 1
-                self.capture(snapshot.step)
+                self.drawn_step(snapshot.step)
                 self.status.step.setText(f"step {snapshot.step:,}")
                 self.status.device.setText(f"device: {snapshot.device}")
         if self._charts_dirty and self._frames % CHART_EVERY == 0:

@@ -28,9 +28,9 @@ from app.window.commands import (
     COMMANDS,
     OTHER_KEYS,
     ShortcutsThroughFields,
+    Toolbar,
     build_actions,
     build_menus,
-    build_toolbar,
     checked,
     key_text,
     show_dock,
@@ -78,7 +78,10 @@ class MainWindow(QMainWindow):
             model, parts, self.worker, self.files, self.slow, self.commands["draw"]
         )
         self.training_bar = TrainingBar(model, self.worker, self.slow.slow)
-        self.toolbar = build_toolbar(self, self.commands, self.training_bar.widgets_after())
+        self.toolbar = Toolbar(
+            self.commands, self.training_bar.widgets_after(), self.training_bar.spare()
+        )
+        self.addToolBar(self.toolbar)
         build_menus(self, self.commands)
         self.status = StatusBar(self, model, self.export.record_label)
         self.runs_view = RunsView(model, parts, self.worker, self.scenes)
@@ -103,9 +106,7 @@ class MainWindow(QMainWindow):
             )
         self.runs_view.show_runs()
         self.worker.start()
-        self.frames = FrameLoop(
-            model, parts, self.status, self.export.capture, lambda: self.worker.alive
-        )
+        self.frames = FrameLoop(model, parts, self.status, self._drawn, lambda: self.worker.alive)
 
     def _handlers(self) -> dict[str, Any]:
         files, model, parts = self.files, self.model, self.parts
@@ -249,6 +250,10 @@ class MainWindow(QMainWindow):
             self.help.hide()
         elif self.model.presenter:
             self.model.set_presenter(False)
+
+    def _drawn(self, step: int) -> None:
+        self.export.capture(step)
+        self.toolbar.show_step(step)
 
     @property
     def frames_drawn(self) -> int:

@@ -22,6 +22,10 @@ PRESENTER_FONT = 1.6
 # overflow chevron on 1280x720 and 1366x768 projectors
 PRESENTER_TOOLBAR_FONT = 1.25
 PRESENTER_OVERVIEW_SHARE = 0.25  # of the window's height, for the diagram in presenter mode
+# the lesson's few knobs fit in this: the 310 px dock held one slider and took width from
+# the data view at 1280x720
+PRESENTER_CONTROLS_WIDTH = 250
+NORMAL_CONTROLS_MIN_WIDTH = 300
 LECTURE_KNOBS = ("training.loss", "training.lr_g", "training.lr_d", "regularization.r1_gamma")
 
 
@@ -60,6 +64,11 @@ class Presenter:
         parts.narration.setFont(narration_font)
         for widget in presenter_widgets(window):
             widget.set_presenter(on)  # type: ignore[attr-defined]
+        # the menus' commands all have keys (F1 lists them): their height goes to the view
+        window.menuBar().setVisible(not on)
+        parts.controls_scroll.setMinimumWidth(
+            PRESENTER_CONTROLS_WIDTH if on else NORMAL_CONTROLS_MIN_WIDTH
+        )
         if on:
             parts.scenes_dock.hide()
             self._overview_in_normal_mode = parts.overview_dock.isVisible()
@@ -67,6 +76,9 @@ class Presenter:
             parts.layers_box.hide()
             self._show_lecture_knobs()
             self.fill_screen()
+            window.resizeDocks(
+                [parts.controls_dock], [PRESENTER_CONTROLS_WIDTH], Qt.Orientation.Horizontal
+            )
         else:
             parts.layers_box.show()
             parts.overview_dock.setVisible(self._overview_in_normal_mode)

@@ -21,6 +21,7 @@ from app.window.files import FileActions
 from app.window.layout import WindowParts
 from models import messages as msg
 from models.config import ConfigError, TrainConfig
+from models.knobs import KNOB_BY_KEY
 from models.targets import view_bounds
 from scenes.loader import Scene
 
@@ -86,25 +87,30 @@ class RunsView:
         self._show_controls()
 
     def _show_controls(self) -> None:
-        """The controls show the run changes go to; for every variant, the first one, with
-        the knobs where the variants differ named in the box's tooltip."""
+        """The controls show the run changes go to; for every variant, the first one, and a
+        note says where the variants differ (it once read "R1 gamma 0" for every variant
+        while one ran at 1)."""
         model, choice = self.model, self.parts.variant_choice
         chosen = max(choice.currentIndex() - 1, 0) if model.comparing else 0
         chosen = min(chosen, len(model.runs) - 1)
         self.parts.controls.set_config(model.runs[chosen].config)
-        if model.comparing:
-            differ = sorted(
-                {
-                    key
-                    for run in model.runs[1:]
-                    for key in model.runs[0].config.changes_to(run.config)
-                }
-            )
-            tip = "Which variant a change goes to, in compare mode"
-            if differ and choice.currentIndex() <= 0:
-                tip += ". The controls show the first variant; the variants differ in: "
-                tip += ", ".join(differ)
-            choice.setToolTip(tip)
+        note = ""
+        if model.comparing and choice.currentIndex() <= 0:
+            differ: list[str] = []
+            for run in model.runs[1:]:
+                differ += [k for k in model.config.changes_to(run.config) if k not in differ]
+            words = [
+                f"{KNOB_BY_KEY[k].label} "
+                + " / ".join(KNOB_BY_KEY[k].format_value(r.config.value(k)) for r in model.runs)
+                for k in differ
+                if k in KNOB_BY_KEY and k != "training.seed"
+            ]
+            if words:
+                note = "The controls show the first variant; the variants have " + (
+                    "; ".join(words)
+                )
+        self.parts.variant_note.setText(note)
+        self.parts.variant_note.setVisible(bool(note))
 
     def send_changes(self, changes: dict[str, Any]) -> None:
         if not self.model.comparing:

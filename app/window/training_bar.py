@@ -54,10 +54,16 @@ class TrainingBar:
 
     def widgets_after(self) -> dict[str, list[QWidget]]:
         """Where they sit on the toolbar: after Reset, and after Slow motion."""
+        self.seed_label = QLabel(" Seed ")
         return {
-            "reset": [QLabel(" Speed "), self.speed, QLabel(" Seed "), self.seed],
+            "reset": [QLabel(" Speed "), self.speed, self.seed_label, self.seed],
             "slow": [self.slow_seconds],
         }
+
+    def spare(self) -> set[QWidget]:
+        """What presenter mode leaves off the toolbar (the seed stays in the controls' reach:
+        Ctrl+K and the lesson's knobs are what a lecture needs)."""
+        return {self.seed_label, self.seed, self.slow_seconds}
 
     def _run_started(self, event: object) -> None:
         config = self.model.config
