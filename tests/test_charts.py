@@ -35,8 +35,20 @@ def shown(qtbot, width: int = 560, height: int = 640) -> ChartsView:  # type: ig
     charts.set_scene(TrainConfig())
     charts.set_history(long_history())
     charts.show()
-    qtbot.wait(10)
+    settle(qtbot, charts)
     return charts
+
+
+def settle(qtbot, charts: ChartsView) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the grid's layout stops moving (its columns settle over a few event-loop
+    turns; a test that measured after 10 ms failed on a busy machine)."""
+    seen: list[object] = []
+
+    def still() -> bool:
+        seen.append(layout_of(charts))
+        return len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3]
+
+    qtbot.waitUntil(still, timeout=5000)
 
 
 def layout_of(charts: ChartsView) -> list[tuple[float, float, float, float]]:
@@ -53,7 +65,7 @@ def test_hovering_a_chart_leaves_the_panel_as_it_was(qtbot) -> None:  # type: ig
     charts = shown(qtbot)
     before = layout_of(charts)
     text = charts.show_values_at(1_234)
-    qtbot.wait(10)
+    settle(qtbot, charts)
     assert "step 1230" in text
     after = layout_of(charts)
     width = charts.width()
@@ -70,7 +82,7 @@ def test_after_a_reset_the_step_axis_starts_again(qtbot) -> None:  # type: ignor
     charts.show_values_at(2_000)
     fresh = MetricHistory()
     charts.set_history(fresh)  # a reset: the new run's history, empty at first
-    qtbot.wait(10)
+    settle(qtbot, charts)
     for step in (0, 20, 40, 60):
         fresh.append({"step": step, "w1": 1.0, "d_loss": 1.3, "modes_covered": 0})
         charts.refresh()
@@ -97,7 +109,7 @@ def test_every_chart_keeps_readable_step_ticks_in_presenter_mode(qtbot, width: i
     charts.set_presenter(True)
     charts.set_compact(True)
     charts.set_columns(1)
-    qtbot.wait(10)
+    settle(qtbot, charts)
     for key in charts.shown:
         axis = charts.plots[key].getAxis("bottom")
         low, high = charts.plots[key].vb.viewRange()[0]
@@ -112,6 +124,22 @@ def test_presenter_titles_never_push_the_charts_past_their_panel(qtbot) -> None:
     charts.set_presenter(True)
     charts.set_compact(True)
     charts.set_columns(1)
-    qtbot.wait(10)
+    settle(qtbot, charts)
     for _left, right, _, x1 in layout_of(charts):
         assert right <= charts.width() + 1 and x1 >= 2_542
+
+
+def test_a_long_marker_label_stays_inside_its_chart(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Drawn data's label ('Target shape = points, data: 300 points; bounds = (...)') once ran
+    left past the chart's axis: it is shortened to the room there, and whole in its tooltip."""
+    charts = shown(qtbot, width=420)
+    long = "Target shape = points, data: 300 points; bounds = (-2.57, 2.57, -2.57, 2.57)"
+    charts.history.mark_edit(1_300, ("target.points",), long, 1.0)
+    charts.set_history(charts.history)
+    charts.show()
+    settle(qtbot, charts)
+    box = charts.plots[charts.shown[0]].vb.sceneBoundingRect()
+    label = charts.marker_labels[-1]
+    assert label.toPlainText().endswith("…") and label.toolTip() == long
+    drawn = label.sceneBoundingRect()
+    assert box.left() - 1 <= drawn.left() and drawn.right() <= box.right() + 1

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QProgressDialog
 from app import colours
 from app.export.dialog import ExportDialog
 from app.export.job import ExportJob
-from app.export.options import caption_title
+from app.export.options import caption_title, set_flags
 from app.export.recorder import ScreenRecorder
 from app.plain_text import plain, warn
 from models.config import TrainConfig
-from scenes.loader import Scene
+from scenes.loader import Scene, resolve
 
 ShowMessage = Callable[[str, bool], None]
 
@@ -115,17 +115,31 @@ class ExportController(QObject):
     def make_dialog(self) -> ExportDialog:
         scene, config = self.current()
         steps = max((check.steps for check in config.checks), default=2000)
-        title = caption_title(scene.config, config)
-        return ExportDialog(self.window, self.scene_words(), config.is_dirac, steps, title)
+        base = self.command_scene(scene)
+        title = caption_title(base.config if base is not None else scene.config, config)
+        try:
+            words: list[str] | str = self.scene_words(base)
+        except ValueError as why:
+            words = str(why)
+        return ExportDialog(self.window, words, config.is_dirac, steps, title)
 
-    def scene_words(self) -> list[str]:
-        """The command-line scene argument and --set flags for the current settings."""
-        scene, config = self.current()
-        words = [scene.name if scene.name in self.library_names else str(scene.path)]
-        for key, value in scene.config.changes_to(config).items():
-            text = str(value).lower() if isinstance(value, bool) else str(value).replace(" ", "")
-            words += ["--set", f"{key}={text}"]
-        return words
+    def command_scene(self, scene: Scene) -> Scene | None:
+        """The scene a command line can name for this run: the scene itself, or for an
+        opened session the shipped scene it came from; None when there is none."""
+        if scene.path is not None:
+            return scene
+        if scene.name in self.library_names:
+            return resolve(scene.name)
+        return None
+
+    def scene_words(self, base: Scene | None) -> list[str]:
+        """The command-line scene argument and --set flags for the current settings; raises
+        ValueError saying why when no command can say them."""
+        if base is None:
+            raise ValueError("this session's scene is not a shipped scene or a file")
+        _, config = self.current()
+        where = base.name if base.name in self.library_names else str(base.path)
+        return [where, *set_flags(base.config, config)]
 
     def start_export(self, dialog: ExportDialog) -> ExportJob:
         """Run the export as its own process, with a progress dialog that can cancel it."""

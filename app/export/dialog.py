@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -51,13 +52,13 @@ class ExportDialog(QDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        scene_words: list[str],
+        scene_words: list[str] | str,
         dirac: bool,
         steps: int,
         title: str = "",
     ) -> None:
         """scene_words: the scene argument and --set flags that reproduce the current
-        settings on the command line."""
+        settings on the command line, or why no command can."""
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.scene_words = scene_words
@@ -112,6 +113,9 @@ class ExportDialog(QDialog):
         self.errors = plain(QLabel())
         self.errors.setWordWrap(True)
         self.errors.setStyleSheet(f"color: {colours.ERROR};")
+        for label in (self.command, self.errors):  # a long path or title never widens the
+            # dialog (a session's story in the command once made it 1,640 px wide): they wrap
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -209,6 +213,9 @@ class ExportDialog(QDialog):
             self.errors.setText("")
         except ExportError:
             args = ["--steps", str(self.steps.value()), "--out", str(out)]
+        if isinstance(self.scene_words, str):
+            self.command.setText(f"No equivalent command: {self.scene_words}.")
+            return
         words = ["ganscope", "export", *self.scene_words, *args]
         self.command.setText(" ".join(shlex.quote(w) for w in words))
 

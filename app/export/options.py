@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import tomli_w
 
 from models.atomic import destination_problem
 from models.config import TrainConfig
@@ -192,10 +195,43 @@ def command_args(options: ExportOptions) -> list[str]:
     return args
 
 
-def caption_title(scene_config: TrainConfig, config: TrainConfig) -> str:
-    """The scene's title, and what was changed from it ("... · R1 gamma = 1")."""
+def training_changes(scene_config: TrainConfig, config: TrainConfig) -> dict[str, Any]:
+    """What was changed from the scene that trains differently: not its words (title, story:
+    after File > Open session they once counted as changes, and went into the caption and
+    the command), not the device (a run is the same run on any)."""
     changes = scene_config.changes_to(config)
     changes.pop("training.device", None)
-    parts = [label(key, config.value(key)) for key in changes]
-    title = scene_config.scene.title or "GANscope"
-    return " · ".join([title, *parts]) if parts else title
+    return {key: value for key, value in changes.items() if not key.startswith("scene.")}
+
+
+def caption_title(scene_config: TrainConfig, config: TrainConfig) -> str:
+    """The scene's title, and what was changed from it ("... · R1 gamma = 1"), cut to the
+    caption's length (the export once refused the title it had offered itself)."""
+    parts = [label(key, value) for key, value in training_changes(scene_config, config).items()]
+    title = config.scene.title or "GANscope"
+    title = " · ".join([title, *parts]) if parts else title
+    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
+
+
+def set_flags(scene_config: TrainConfig, config: TrainConfig) -> list[str]:
+    """The `--set key=value` words that turn the scene into `config`, each value written as
+    the TOML the command line reads back (quoted text, [0.5, 0.9]). Raises ValueError for a
+    change no flag can say: a setting cleared to none, or data held inline (drawn points)."""
+    words = []
+    for key, value in training_changes(scene_config, config).items():
+        if value is None:
+            raise ValueError(f"{key} is cleared, which no --set can say")
+        if key == "target.points":
+            raise ValueError("the data is drawn or loaded points, held in the session")
+        words += ["--set", f"{key}={toml_value(value)}"]
+    return words
+
+
+def toml_value(value: Any) -> str:
+    """One value as TOML on one line: what `--set` parses (tomli_w breaks arrays over lines,
+    and text once lost its spaces instead of being quoted)."""
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        raise ValueError("a table of values, which no --set can say")
+    return tomli_w.dumps({"v": value})[len("v = ") :].strip()

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 
 from app import colours
 from app.views.axes import SparseLogAxis, StepAxis
@@ -415,11 +415,13 @@ class ChartsView(pg.GraphicsLayoutWidget):
 
     def _place_marker_labels(self, *_: object) -> None:
         """Labels in lanes from the top: a label that would overlap its neighbour drops to
-        the next lane; one near the right edge sits left of its line, so none is cut off."""
+        the next lane; one near the right edge sits left of its line; one too long for the
+        room either side is shortened with '…' (its tooltip has it whole), so none runs past
+        the chart (a drawn-data label once ran over the axis and the chart's left edge)."""
         if not self.marker_labels or not self.shown:
             return
         top = self.plots[self.shown[0]]
-        (_, x1), (y0, y1) = top.vb.viewRange()
+        (x0, x1), (y0, y1) = top.vb.viewRange()
         pixel = top.vb.viewPixelSize()[0] or 1.0
         lanes = (0.93, 0.79, 0.65, 0.51)
         lane_ends = [-math.inf] * len(lanes)
@@ -427,8 +429,16 @@ class ChartsView(pg.GraphicsLayoutWidget):
         # (a scene switch, a rewind) and is redrawn on the next refresh
         pairs = sorted(zip(self._drawn_markers, self.marker_labels, strict=True), key=_step)
         for marker, label in pairs:
+            right_room, left_room = (x1 - marker.step) / pixel, (marker.step - x0) / pixel
+            fits_right = label_width(label, marker.label) <= right_room
+            left_of_line = not fits_right and left_room > right_room
+            room = max(left_room if left_of_line else right_room, 0.0) - 8  # the fill's margin
+            metrics = QFontMetrics(label.textItem.font())
+            label.setPlainText(
+                metrics.elidedText(marker.label, Qt.TextElideMode.ElideRight, int(room))
+            )
+            label.setToolTip(marker.label)
             width = label.boundingRect().width() * pixel
-            left_of_line = marker.step + width > x1
             start = marker.step - width if left_of_line else marker.step
             lane = next((i for i, end in enumerate(lane_ends) if start > end), len(lanes) - 1)
             lane_ends[lane] = start + width + 6 * pixel
@@ -469,6 +479,12 @@ def _collapse_unused(grid: Any, rows: int, columns: int) -> None:
     for column in range(grid.columnCount()):
         grid.setColumnMaximumWidth(column, 1e6 if column < columns else 0)
         grid.setColumnSpacing(column, 4 if column < columns else 0)
+
+
+def label_width(label: pg.TextItem, text: str) -> float:
+    """The pixels `text` takes in `label`'s font, with the label's own margins."""
+    margins = label.boundingRect().width() - label.textItem.boundingRect().width()
+    return QFontMetrics(label.textItem.font()).horizontalAdvance(text) + margins + 8
 
 
 def _step(pair: tuple[Marker, pg.TextItem]) -> int:
