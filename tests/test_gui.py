@@ -271,12 +271,34 @@ def test_a_short_stage_keeps_the_view_large_and_leaves_the_key_out(
         assert not window.parts.key.isHidden()
     finally:
         window.model.set_presenter(False)
-    # a student's window as short (1280x720 with the diagram): the key moves under the charts
+    # a student's window as short (1280x720 with the diagram): the key stays in sight, under
+    # the square or the charts, and never over the view
     stage.resize(964, 413)
     stage.settle_now()
-    assert not window.parts.key.isHidden()
-    assert window.parts.key.geometry().left() >= window.parts.sample_view.geometry().right()
-    assert window.parts.sample_view.width() >= 300
+    key, view = window.parts.key.geometry(), window.parts.sample_view.geometry()
+    assert not window.parts.key.isHidden() and not key.intersects(view)
+    assert window.parts.sample_view.getPlotItem().vb.sceneBoundingRect().height() >= 250
+
+
+def test_a_presenter_stage_with_the_diagram_gives_the_square_its_height(
+    qtbot, window: MainWindow
+) -> None:  # type: ignore[no-untyped-def]
+    """Presenter mode at 1280x720 with the diagram (O) leaves the stage 1024 x 417. The
+    square was sized with its colour bar's width taken off its height: a 270 px square over
+    a 95 px empty band, beside three charts with 40 px plots and overlapping ticks."""
+    window.model.set_presenter(True)
+    try:
+        stage = window.parts.stage
+        stage.resize(1024, 417)
+        stage.settle_now()
+        square = window.parts.sample_view.getPlotItem().vb.sceneBoundingRect()
+        assert square.height() >= 340 and abs(square.width() - square.height()) <= 2
+        charts = window.parts.charts
+        qtbot.waitUntil(lambda: len(charts.shown) == 2, timeout=5000)
+        for key in charts.shown:
+            assert charts.plots[key].vb.sceneBoundingRect().height() >= 100
+    finally:
+        window.model.set_presenter(False)
 
 
 def test_d_surface_image_spans_the_view_bounds(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -544,3 +566,20 @@ def test_the_variant_legend_never_breaks_inside_a_label() -> None:
     legend = variant_legend(["Seed = 3", "R1 gamma = 1"])
     assert "Seed&nbsp;=&nbsp;3" in legend and "R1&nbsp;gamma&nbsp;=&nbsp;1" in legend
     assert "Seed = 3" not in legend
+
+
+def test_scene_titles_wrap_in_a_narrow_list_instead_of_being_cut(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """In presenter mode six rows once read 'Mescheder et al. 2018, Dirac-GA...' alike."""
+    from app.panels.scene_browser import SceneBrowser
+    from scenes.loader import library
+
+    browser = SceneBrowser(library())
+    qtbot.addWidget(browser)
+    browser.resize(260, 700)
+    browser.show()
+    qtbot.waitExposed(browser)
+    tree = browser.tree
+    item = browser.items["paper_dirac_simultaneous"]
+    line = tree.fontMetrics().height()
+    qtbot.waitUntil(lambda: tree.visualItemRect(item).height() >= 2 * line, timeout=5000)
+    assert tree.visualItemRect(item).right() <= tree.viewport().width()

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QUrl
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QHeaderView,
     QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTextBrowser,
     QTreeWidget,
     QTreeWidgetItem,
@@ -57,13 +62,51 @@ def story_html(config: TrainConfig, evidence: bool, presenter: bool) -> str:
     return f"<div style='font-size:{size}pt'>{''.join(parts)}</div>"
 
 
+class WrappingTree(QTreeWidget):
+    """A one-column tree whose titles wrap within its width, never cut: at presenter fonts
+    six rows once read 'Mescheder et al. 2018, Dirac-GA...' alike. (QTreeView asks its
+    delegate for a row's height without the column's width, so word wrap alone does not
+    wrap; the delegate is given it.)"""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setHeaderHidden(True)
+        self.setWordWrap(True)
+        self.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setItemDelegate(_WrappingDelegate(self))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.scheduleDelayedItemsLayout()  # row heights follow the new width
+
+
+class _WrappingDelegate(QStyledItemDelegate):
+    def __init__(self, tree: QTreeWidget) -> None:
+        super().__init__(tree)
+        self.tree = tree
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        depth, parent = 1, index.parent()
+        while parent.isValid():
+            depth, parent = depth + 1, parent.parent()
+        view = QStyleOptionViewItem(option)
+        self.initStyleOption(view, index)
+        width = self.tree.viewport().width() - self.tree.indentation() * depth
+        view.rect = QRect(0, 0, max(width, 40), 10_000)
+        view.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+        style = self.tree.style()
+        return style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, view, QSize(), self.tree)
+
+
 class SceneBrowser(QWidget):
     """Shipped scenes grouped as failure -> fix, and the chosen scene's story."""
 
     def __init__(self, scenes: list[Scene]) -> None:
         super().__init__()
-        self.tree = QTreeWidget()
-        self.tree.setHeaderHidden(True)
+        self.tree = WrappingTree()
         self.story = TextOnly()
         self.evidence = QPushButton("Show the measured figures")
         self.evidence.setCheckable(True)
@@ -96,6 +139,7 @@ class SceneBrowser(QWidget):
         item = self.items.get(name)
         if item is not None:
             self.tree.setCurrentItem(item)
+            self.tree.scrollToItem(item)
         else:
             self.tree.clearSelection()
         self.show_story(config)

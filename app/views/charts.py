@@ -128,8 +128,8 @@ def charts_for(config: TrainConfig, clipped: bool) -> list[str]:
     return [*keys, "clip"] if clipped else keys
 
 
-def relevant_charts(config: TrainConfig, clipped: bool) -> list[str]:
-    """The COMPACT charts that matter most: those the scene's claims are about, first."""
+def relevant_charts(config: TrainConfig, clipped: bool, limit: int = COMPACT) -> list[str]:
+    """The `limit` charts that matter most: those the scene's claims are about, first."""
     available = charts_for(config, clipped)
     chosen: list[str] = []
     for check in config.checks:
@@ -139,7 +139,7 @@ def relevant_charts(config: TrainConfig, clipped: bool) -> list[str]:
     for key in available:
         if key not in chosen:
             chosen.append(key)
-    return chosen[:COMPACT]
+    return chosen[:limit]
 
 
 def title_html(chart: Chart, size_pt: int) -> str:
@@ -172,6 +172,7 @@ class ChartsView(pg.GraphicsLayoutWidget):
         self._drawn_markers: tuple[Marker, ...] = ()
         self._config: TrainConfig | None = None
         self._compact = False
+        self._limit = COMPACT
         self._fixed_steps: int | None = None  # exports fix the step axis to the whole run
         self.shown: list[str] = []
         for chart in CHARTS:
@@ -218,9 +219,9 @@ class ChartsView(pg.GraphicsLayoutWidget):
         self._config = config
         self._arrange()
 
-    def set_compact(self, compact: bool) -> None:
-        """Only the charts that matter most (presenter mode, small exports)."""
-        self._compact = compact
+    def set_compact(self, compact: bool, limit: int = COMPACT) -> None:
+        """Only the `limit` charts that matter most (presenter mode, small exports)."""
+        self._compact, self._limit = compact, limit
         self._arrange()
 
     def set_columns(self, columns: int) -> None:
@@ -231,11 +232,15 @@ class ChartsView(pg.GraphicsLayoutWidget):
     def _keys(self, compact: bool) -> list[str]:
         config = self._config or TrainConfig()
         clipped = bool(np.isfinite(self.history.column("d_weights_at_clip")).any())
-        return (relevant_charts if compact else charts_for)(config, clipped)
+        if compact:
+            return relevant_charts(config, clipped, self._limit)
+        return charts_for(config, clipped)
 
     def count(self, compact: bool) -> int:
         """How many charts the scene shows, all of them or only those that matter most."""
-        return len(self._keys(compact))
+        config = self._config or TrainConfig()
+        clipped = bool(np.isfinite(self.history.column("d_weights_at_clip")).any())
+        return len(relevant_charts(config, clipped) if compact else charts_for(config, clipped))
 
     def _arrange(self, force: bool = False) -> None:
         keys = self._keys(self._compact)

@@ -34,6 +34,7 @@ class PhasePortrait(pg.PlotWidget):
         cache_static_items(self)
         for axis in ("bottom", "left"):
             self.getAxis(axis).enableAutoSIPrefix(False)
+        self.presenter = False
         # the field's square until the first snapshot (seconds away); auto-range then follows
         # the trajectory, even one that spirals out
         self.setRange(xRange=(-2.0, 2.0), yRange=(-2.0, 2.0), disableAutoRange=False)
@@ -42,6 +43,10 @@ class PhasePortrait(pg.PlotWidget):
         self._psi: list[float] = []
 
     def set_presenter(self, on: bool) -> None:
+        # at presenter fonts the whole name ran past the square's height
+        self.setLabel(
+            "left", "ψ: D's slope" if on else "ψ: D's slope (sign as in Mescheder et al.)"
+        )
         scale = 2.0 if on else 1.0
         self.path.setPen(colours.pen(colours.FAKE_DARK, 2 * scale, 230))
         self.point.setSize(12 * scale)
@@ -87,8 +92,10 @@ class DiracLine(pg.PlotWidget):
             self.addItem(item)
         for axis in ("bottom", "left"):
             self.getAxis(axis).enableAutoSIPrefix(False)
+        self.presenter = False
 
     def set_presenter(self, on: bool) -> None:
+        self.presenter = on
         style_axes(self.getPlotItem(), on)
 
     def show_snapshot(self, snap: Snapshot) -> None:
@@ -112,10 +119,17 @@ class DiracLine(pg.PlotWidget):
         self.push.setStyle(angle=180 if pull > 0 else 0)
         offset = 0.12 * reach * (1 if pull > 0 else -1)
         self.push.setPos(state.theta + offset, at)
-        self.setLabel("left", "D(x) = P(real)" if probabilistic else "D(x) score")
+        # a short axis at presenter fonts: a short name, three ticks (six ticks and
+        # 'D(x) = P(real)' once ran off the strip's ends)
+        name = "D(x)" if self.presenter else "D(x) = P(real)" if probabilistic else "D(x) score"
+        self.setLabel("left", name)
         self.setXRange(-reach, reach, padding=0.02)
+        left = self.getAxis("left")
         if probabilistic:
             self.setYRange(0, 1, padding=0.05)
+            left.setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
+        else:
+            left.setTicks(None)
 
 
 def _nearest(axis: np.ndarray, value: float) -> int:

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRect, QTimer
 from PySide6.QtWidgets import QWidget
 
-from app.views.charts import ChartsView
+from app.views.charts import COMPACT, ChartsView
 
 MIN_CHART_WIDTH = 300  # beside the square
 # presenter mode: the data view first. 360 px still reads three stacked charts at presenter
@@ -23,10 +23,14 @@ PRESENTER_MAX_SQUARE_SHARE = 0.7
 MIN_CHART_HEIGHT = 200  # below it
 READABLE_CHART = (240, 150)  # width, height below which a chart is too small to read
 PRESENTER_CHART_WIDTH = 360  # presenter fonts: two columns of 300 px cut the titles mid-word
+# presenter fonts: title and step axis take ~100 px of a chart; three in 417 px (the
+# diagram shown at 1280x720) left 40 px plots with their ticks on top of each other
+PRESENTER_CHART_HEIGHT = 180
 KEY_MAX_SHARE = 0.3  # of the height: a key that would take more goes under the charts
 # presenter mode: the data view dominates (at 1280x720 a kept key left it 280 px of 600)
 PRESENTER_KEY_MAX_SHARE = 0.2
 EXTRA_SHARE = 0.28  # the strip under the square (the Dirac-GAN's line), of its side
+PRESENTER_EXTRA_SHARE = 0.36  # at presenter fonts its axes take half of 0.28
 GAP = 6
 
 
@@ -84,7 +88,7 @@ class Stage(QWidget):
         if self.main is None or self.charts is None:
             self._one_panel(width, height)
             return
-        share = EXTRA_SHARE if self.extra is not None else 0.0
+        share = self._extra_share()
         if self.key is not None:
             self.key.setVisible(True)
         side, key_width, key_h = self._square_and_key(width, height, share)
@@ -99,7 +103,9 @@ class Stage(QWidget):
             side, key_width, key_h = self._square_and_key(width, height, share)
             under_charts = self.side_by_side and not self.presenter
         left = 0 if self.side_by_side else (width - side) // 2
-        bottom = self._place_view(QRect(left, 0, side, side), key_width, key_h, share)
+        over_w, over_h = self._overhead()
+        view_h = int(side - over_w + over_h)
+        bottom = self._place_view(QRect(left, 0, side, view_h), key_width, key_h, share)
         if self.side_by_side:
             chart_rect = QRect(side + GAP, 0, width - side - GAP, height)
         else:
@@ -114,23 +120,46 @@ class Stage(QWidget):
         self._fit_charts(chart_rect.width(), chart_rect.height())
 
     def _square_and_key(self, width: int, height: int, share: float) -> tuple[int, int, int]:
-        """The square's side, the key's width and height, and whether they sit beside the
-        charts (self.side_by_side), for the key as it is shown now."""
+        """The view's width (its plotting square plus what its axes and colour bar take), the
+        key's width and height, and whether they sit beside the charts (self.side_by_side),
+        for the key as it is shown now. The square is sized inside the axes: sized as the
+        widget, the colour bar's 140 px at presenter fonts came off the square's height too
+        (a 270 px square and a 95 px empty band under it at 1280x720 with the diagram)."""
         key_h = key_width = 0
         side = 120
+        over_w, over_h = self._overhead()
         charts = PRESENTER_MIN_CHART_WIDTH if self.presenter else MIN_CHART_WIDTH
         for _ in range(3):  # the key's height depends on the square's width, and back
-            beside = min(
-                (height - key_h - GAP) / (1 + share),
-                width - charts - GAP,
-                width * (PRESENTER_MAX_SQUARE_SHARE if self.presenter else MAX_SQUARE_SHARE),
+            beside = over_w + min(
+                (height - key_h - GAP - over_h) / (1 + share),
+                width - charts - GAP - over_w,
+                width * (PRESENTER_MAX_SQUARE_SHARE if self.presenter else MAX_SQUARE_SHARE)
+                - over_w,
             )
-            above = min(width, (height - key_h - MIN_CHART_HEIGHT - 2 * GAP) / (1 + share))
+            above = over_w + min(
+                width - over_w,
+                (height - key_h - MIN_CHART_HEIGHT - 2 * GAP - over_h) / (1 + share),
+            )
             self.side_by_side = beside >= 0.9 * above  # beside keeps every chart readable
             side = int(max(beside if self.side_by_side else above, 120))
             key_width = side if self.side_by_side else width
             key_h = self._key_height(key_width)
         return side, key_width, key_h
+
+    def _extra_share(self) -> float:
+        if self.extra is None:
+            return 0.0
+        return PRESENTER_EXTRA_SHARE if self.presenter else EXTRA_SHARE
+
+    def _overhead(self) -> tuple[float, float]:
+        """What the view's axes, title and colour bar take beside and above its plotting
+        square (measured; a first guess before it has been laid out)."""
+        main = self.main
+        assert main is not None
+        rect = main.getPlotItem().vb.sceneBoundingRect()
+        over_w = max(main.width() - rect.width(), 0) if rect.width() > 10 else 90
+        over_h = max(main.height() - rect.height(), 0) if rect.height() > 10 else 50
+        return over_w, over_h
 
     def _one_panel(self, width: int, height: int) -> None:
         """Only the view (as large a square as fits, the key under it) or only the charts."""
@@ -140,7 +169,7 @@ class Stage(QWidget):
             return
         if self.main is None:
             return
-        share = EXTRA_SHARE if self.extra is not None else 0.0
+        share = self._extra_share()
         self._show_key_if_it_fits(width)
         key_h = self._key_height(width)
         side = int(max(min(width, (height - key_h - GAP) / (1 + share)), 60))
@@ -178,9 +207,7 @@ class Stage(QWidget):
         the square: measure what the axes take, and give the widget that much more."""
         main = self.main
         assert main is not None
-        rect = main.getPlotItem().vb.sceneBoundingRect()
-        over_w = max(main.width() - rect.width(), 0) if rect.width() > 10 else 90
-        over_h = max(main.height() - rect.height(), 0) if rect.height() > 10 else 50
+        over_w, over_h = self._overhead()
         side = max(min(square.width() - over_w, square.height() - over_h), 60)
         geometry = QRect(square.left(), square.top(), int(side + over_w), int(side + over_h))
         geometry.moveLeft(square.left() + (square.width() - geometry.width()) // 2)
@@ -203,9 +230,12 @@ class Stage(QWidget):
         columns = 2 if width >= 2 * READABLE_CHART[0] else 1
         fits = height / -(-full // columns) >= READABLE_CHART[1]
         compact = self.presenter or not fits
+        limit = COMPACT
         if compact:
             stacked = height >= 3 * READABLE_CHART[1]
             readable = PRESENTER_CHART_WIDTH if self.presenter else READABLE_CHART[0]
             columns = 1 if stacked else max(min(3, width // readable), 1)
+            if self.presenter and columns == 1:
+                limit = max(min(COMPACT, height // PRESENTER_CHART_HEIGHT), 1)
         self.charts.set_columns(columns)
-        self.charts.set_compact(compact)
+        self.charts.set_compact(compact, limit)
