@@ -76,3 +76,10 @@ def test_r1_set_at_step_15000_of_the_collapse_spreads_g_over_the_ring() -> None:
     failure, fix = resolve("ring_collapse"), resolve("ring_fix_r1")
     (result,) = live_fixes(failure, [fix], (0, 1, 2), fork_steps=(15000,))
     assert len(result.passing) >= 2, result.line()
+
+
+def test_a_d_with_a_slope_at_the_samples_is_left_alone() -> None:
+    trainer = Trainer(TrainConfig().with_changes({"training.device": "cpu", "training.batch": 64}))
+    trainer.step(5)
+    report = trainer.apply({"regularization.r1_gamma": 1.0})
+    assert report.revived == 0 and report.message == "R1 gamma = 1 (optimizer state kept)"
