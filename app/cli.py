@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.cli_input import (
     BadInput,
+    parse_fork_steps,
     parse_seeds,
     plan_runs,
     progress_bar,
@@ -30,6 +31,8 @@ from models.config import ConfigError
 
 if TYPE_CHECKING:
     from models.history import MetricHistory
+    from scenes.live_fix import LiveFix
+    from scenes.loader import Scene
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 _FIRST_SENTENCE = re.compile(r"(?<!\bal)\.\s")  # a full stop, but not the one in "et al."
@@ -146,6 +149,44 @@ def max_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_JOBS))
 
 
+def cmd_live_fix(scenes: list[Scene], seeds: list[int], fork_steps: list[int]) -> int:
+    """Each chosen failure (or a chosen fix's failure) trained once per seed and forked at
+    steps 1,000 to 30,000 with each of its live fixes set: per fix and step, the seeds on
+    which the fix's claims hold, counted from the change."""
+    from scenes.live_fix import is_live, live_fixes
+    from scenes.loader import library, resolve
+
+    chosen = {scene.name for scene in scenes}
+    failures: dict[str, Scene] = {}
+    for scene in scenes:
+        info = scene.config.scene
+        if info.role in ("failure", "fix"):
+            failure = scene if info.role == "failure" else resolve(info.pair)
+            failures.setdefault(failure.name, failure)
+    failed = 0
+    started = time.perf_counter()
+    for failure in failures.values():
+        fixes = [
+            fix
+            for fix in library()
+            if fix.config.scene.role == "fix"
+            and fix.config.scene.pair == failure.name
+            and (fix.name in chosen or failure.name in chosen)
+            and is_live(failure, fix)
+        ]
+        if not fixes:
+            continue
+        print(f"{failure.name}, set live: {', '.join(f.name for f in fixes)}", flush=True)
+        for result in live_fixes(failure, fixes, seeds, fork_steps, _print_live_fix):
+            failed += len(seeds) - len(result.passing)
+    print(f"checked in {time.perf_counter() - started:.0f} s", flush=True)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _print_live_fix(result: LiveFix) -> None:
+    print(f"  {result.line()}", flush=True)
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Every claim of the chosen scenes over seeds: pass counts and the worst seed per claim
     (the figures behind the scene library), and each seed's figures with --verbose."""
@@ -165,6 +206,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             f"got {args.jobs}"
         )
     scenes = [resolve(name) for name in args.scenes] if args.scenes else library()
+    if args.live_fix:
+        return cmd_live_fix(scenes, seeds, parse_fork_steps(args.at))
     failed = 0
     runs: dict[str, dict[int, MetricHistory]] = {}  # scene -> seed -> its longest run so far
     started = time.perf_counter()
@@ -368,6 +411,14 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--seeds", default="0-2", help="seeds and ranges, e.g. 0-19 or 0,3,7-9")
     calibrate.add_argument("--fast", action="store_true", help="only the fast checks")
     calibrate.add_argument("--verbose", action="store_true", help="every seed's figures too")
+    calibrate.add_argument(
+        "--live-fix",
+        action="store_true",
+        help="each fix set live at steps 1,000-30,000 of its failure run (one run per seed)",
+    )
+    calibrate.add_argument(
+        "--at", default="1000,5000,15000,30000", help="--live-fix: the steps it sets the fix at"
+    )
     calibrate.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: one per core)"
     )

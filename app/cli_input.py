@@ -117,6 +117,21 @@ def parse_seeds(text: str, limit: int = MAX_SEEDS) -> list[int]:
     return list(dict.fromkeys(seed for first, last in ranges for seed in range(first, last + 1)))
 
 
+def parse_fork_steps(text: str, limit: int = 16) -> list[int]:
+    """'1000,15000' -> the steps, ascending; BadInput naming --at otherwise."""
+    from models.config import MAX_LESSON_LENGTH
+
+    try:
+        steps = sorted({int(part) for part in text.split(",")})
+    except ValueError:
+        raise BadInput(f"--at: expected steps such as 1000,15000; got {text[:60]!r}") from None
+    if not steps or len(steps) > limit or not 1 <= steps[0] <= steps[-1] <= MAX_LESSON_LENGTH:
+        raise BadInput(
+            f"--at: 1 to {limit} steps, each 1 to {MAX_LESSON_LENGTH:,}; got {text[:60]!r}"
+        )
+    return steps
+
+
 def check_destination(path: str | None, flag: str, overwrite: bool) -> Path | None:
     from models.atomic import destination_problem
 

@@ -65,6 +65,12 @@ DEFAULT_STD = {
 COORDINATE_LIMIT = 1e4
 MAX_MIXTURE_MODES = 1000
 MAX_INLINE_POINTS = 200_000
+# A lesson's length in steps: without `scene.length`, its longest claim, and at least this
+# (about 10-15 s of play at "max" speed: long enough to see a collapse or a spread).
+DEFAULT_LESSON_LENGTH = 5000
+# an hour of play at the fastest measured speed (~300 steps/s on a 2-core CPU); the claims'
+# own cap
+MAX_LESSON_LENGTH = 10**6
 # weights x batch x updates per iteration: width 1024, depth 4, batch 634 is 4e9 per update
 # pair and took 0.6 s per step on this project's 2-core CPU. Beyond, the window would wait
 # seconds for every step.
@@ -112,6 +118,9 @@ class SceneInfo(_Section):
     group: StrictStr = "Sandbox"
     role: Literal["failure", "fix", "sandbox", "reproduction"] = "sandbox"
     pair: StrictStr = ""  # name of the scene this one fixes (for a fix) or is fixed by
+    # the steps the story is about: the window shows progress through them and pauses at
+    # the end; unset, see TrainConfig.lesson_length
+    length: StrictInt | None = Field(default=None, ge=1, le=MAX_LESSON_LENGTH)
 
 
 class TargetConfig(_Section):
@@ -350,6 +359,14 @@ class TrainConfig(_Section):
         if self.regularization.gradient_penalty is not None:
             return self.regularization.gradient_penalty
         return 10.0 if self.training.loss == "wgan-gp" else 0.0
+
+    @property
+    def lesson_length(self) -> int:
+        """The steps the scene's story is about: `scene.length`, or (unset) its longest
+        claim but at least DEFAULT_LESSON_LENGTH, so every scene, a user's too, has one."""
+        if self.scene.length is not None:
+            return self.scene.length
+        return max([DEFAULT_LESSON_LENGTH, *(check.steps for check in self.checks)])
 
     @property
     def is_dirac(self) -> bool:

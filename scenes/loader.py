@@ -36,10 +36,26 @@ def parse_scene_text(text: str, name: str = "scene", path: Path | None = None) -
     except RecursionError:
         raise ConfigError([f"{name}: arrays or tables nested too deeply to read"]) from None
     config = parse_config(data)
+    _claims_within_length(config, name)
     scene = Scene(name, config, path)
     if config.target.kind == "points":
         build_target(config.target, scene.base_dir)  # read and check the CSV now, not mid-run
     return scene
+
+
+def _claims_within_length(config: TrainConfig, name: str) -> None:
+    """A claim past `scene.length` would be about steps the lesson never shows."""
+    length = config.scene.length
+    if length is None:
+        return
+    problems = [
+        f"{name}: checks[{index}].steps ({check.steps:,}) is past scene.length ({length:,}):"
+        " a claim is about steps the lesson shows (raise scene.length, or end the claim there)"
+        for index, check in enumerate(config.checks)
+        if check.steps > length
+    ]
+    if problems:
+        raise ConfigError(problems)
 
 
 def load_scene_file(path: Path) -> Scene:

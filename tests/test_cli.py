@@ -212,3 +212,22 @@ def test_bad_sweeps_name_the_flag(
 ) -> None:
     code, _, err = run_cli(capsys, "train", "sandbox_ring", "--steps", "5", *flags)
     assert code == 2 and message in err, err
+
+
+def test_calibrate_live_fix_forks_the_failure_and_counts_the_seeds_per_fix_and_step(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run_cli(
+        capsys, "calibrate", "dirac_alternating", "--live-fix", "--at", "300,100", "--seeds", "0"
+    )
+    assert code == 0, out + err
+    assert "dirac_alternating, set live: dirac_r1, dirac_instance_noise" in out
+    lines = [line.strip() for line in out.splitlines() if "set at step" in line]
+    assert lines == [
+        "1/1  dirac_r1 set at step 100",
+        "1/1  dirac_instance_noise set at step 100",
+        "1/1  dirac_r1 set at step 300",
+        "1/1  dirac_instance_noise set at step 300",
+    ]
+    code, _, err = run_cli(capsys, "calibrate", "ring_collapse", "--live-fix", "--at", "0")
+    assert code == 2 and "--at: 1 to 16 steps" in err

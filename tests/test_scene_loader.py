@@ -139,3 +139,19 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
         write_atomic(target, Exploding("new"))
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.toml"]
+
+
+def test_a_lesson_length_is_a_positive_bounded_integer_its_claims_stay_within() -> None:
+    assert parse_scene_text("[scene]\nlength = 20000\n").config.lesson_length == 20000
+    for bad in ("0", "-5", "2.5", '"long"', "10000000"):
+        with pytest.raises(ConfigError) as info:
+            parse_scene_text(f"[scene]\nlength = {bad}\n")
+        assert "scene.length" in str(info.value), bad
+    with pytest.raises(ConfigError) as info:
+        parse_scene_text("[scene]\nlength = 2000\n[[checks]]\nsteps = 3000\n")
+    assert "checks[0].steps (3,000) is past scene.length (2,000)" in str(info.value)
+
+
+def test_a_scene_without_a_length_lasts_its_longest_claim_and_at_least_5000_steps() -> None:
+    assert parse_scene_text("").config.lesson_length == 5000
+    assert parse_scene_text("[[checks]]\nsteps = 8000\n").config.lesson_length == 8000

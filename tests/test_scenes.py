@@ -106,6 +106,14 @@ def test_texts_read_aloud_in_under_20_seconds(name: str) -> None:
         assert words <= MAX_WORDS_READ_ALOUD, f"{name}.{part} has {words} words"
 
 
+@pytest.mark.parametrize("name", sorted(s.name for s in CLAIMED))
+def test_every_lesson_has_a_length_its_claims_cover(name: str) -> None:
+    """The window plays a lesson to its length and pauses: what it claims must reach there."""
+    config = SCENES[name].config
+    assert config.scene.length is not None, f"{name} sets no scene.length"
+    assert steps_needed(config.checks) == config.scene.length, name
+
+
 def test_every_target_shape_has_a_sandbox() -> None:
     kinds = {s.config.target.kind for s in SCENES.values() if s.config.scene.role == "sandbox"}
     assert {"ring", "grid", "spiral", "moons", "points", "dirac"} <= kinds

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.config import TrainConfig
+from models.engine.revive import D_FIX_KEYS, revive_dead_units
 from models.engine.state import RunState
 from models.knobs import KNOB_BY_KEY, Effect
 from models.targets import build_target
@@ -20,6 +21,7 @@ class ApplyReport:
     rebuilt: tuple[str, ...] = ()
     reset: bool = False
     labels: tuple[str, ...] = ()  # "R1 gamma = 1" per changed key, for markers and messages
+    revived: int = 0  # D's dead ReLU units re-drawn (see revive.py)
 
     @property
     def message(self) -> str:
@@ -28,6 +30,8 @@ class ApplyReport:
             return f"{what}: restarted training from step 0"
         if self.rebuilt:
             return f"{what}: rebuilt " + " and ".join(self.rebuilt)
+        if self.revived:
+            return f"{what} (optimizer state kept; D's {self.revived} dead units re-initialised)"
         return f"{what} (optimizer state kept)"
 
 
@@ -97,4 +101,7 @@ def apply_changes(run: RunState, new: TrainConfig, changed: tuple[str, ...]) -> 
     if "view.samples" in changed:
         run.redraw_view_latents()
     run.retune()
-    return ApplyReport(changed, tuple(rebuilt), labels=labels)
+    revived = 0
+    if "discriminator" not in effects and D_FIX_KEYS.intersection(changed):
+        revived = revive_dead_units(run)  # a fix on D does nothing where D is dead
+    return ApplyReport(changed, tuple(rebuilt), labels=labels, revived=revived)
