@@ -37,6 +37,7 @@ from models.knobs import (
     Updates,
     suggest,
 )
+from models.diagnosis.names import FindingName
 from models.metric_keys import MetricKey
 
 __all__ = [
@@ -260,6 +261,14 @@ class CheckConfig(_Section):
     fast: StrictBool = False
 
 
+class DiagnosisConfig(_Section):
+    """The finding a failure scene teaches (models/diagnosis): the doctor must name it by
+    step `by` (tests/test_diagnosis.py checks it over seeds, as claims are checked)."""
+
+    name: FindingName
+    by: StrictInt = Field(1000, ge=1, le=10**6)
+
+
 class TrainConfig(_Section):
     """The whole scene: what is trained, how, and what it should show."""
 
@@ -272,6 +281,7 @@ class TrainConfig(_Section):
     regularization: RegularizationConfig = RegularizationConfig()
     view: ViewConfig = ViewConfig()
     checks: list[CheckConfig] = Field(default_factory=list, max_length=100)
+    diagnosis: list[DiagnosisConfig] = Field(default_factory=list, max_length=16)
 
     @field_validator("schema_version", mode="before")
     @classmethod
@@ -380,8 +390,9 @@ class TrainConfig(_Section):
     def to_toml(self) -> str:
         """The config as a scene file that loads back to the same config."""
         data: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
-        if not data.get("checks"):
-            data.pop("checks", None)
+        for listed in ("checks", "diagnosis"):
+            if not data.get(listed):
+                data.pop(listed, None)
         return tomli_w.dumps(data)
 
     def with_changes(self, changes: Mapping[str, Any]) -> TrainConfig:
