@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from models.diagnosis.names import FindingName
 from models.knobs import (
     KNOB_BY_KEY,
     Activation,
@@ -37,7 +38,6 @@ from models.knobs import (
     Updates,
     suggest,
 )
-from models.diagnosis.names import FindingName
 from models.metric_keys import MetricKey
 
 __all__ = [

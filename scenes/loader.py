@@ -38,8 +38,10 @@ def parse_scene_text(text: str, name: str = "scene", path: Path | None = None) -
     config = parse_config(data)
     if config.diagnosis and config.scene.role != "failure":
         raise ConfigError(
-            [f"{name}: diagnosis: only a failure scene declares the finding it teaches "
-             f"(scene.role is '{config.scene.role}')"]
+            [
+                f"{name}: diagnosis: only a failure scene declares the finding it teaches "
+                f"(scene.role is '{config.scene.role}')"
+            ]
         )
     scene = Scene(name, config, path)
     if config.target.kind == "points":
