@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from models.config import TrainConfig
+from models.config import ConfigError, TrainConfig
 from models.engine.changes import label
 
 
@@ -36,8 +36,13 @@ class Fix:
 
 
 def _fix(config: TrainConfig, changes: Mapping[str, Any], why: str) -> Fix | None:
-    """The fix, or None when every change is already in effect (nothing left to apply)."""
+    """The fix, or None when every change is already in effect or this run cannot take it
+    (packing 4 with a batch of 6)."""
     todo = tuple((k, v) for k, v in changes.items() if config.value(k) != v)
+    try:
+        config.with_changes(dict(todo))
+    except ConfigError:
+        return None
     return Fix(todo, why) if todo else None
 
 
@@ -87,6 +92,13 @@ def _balance(c: TrainConfig) -> list[Fix | None]:
     return [_fix(c, ttur, "balance_ttur: W1 <= 0.8, 6+ modes by step 2000")]
 
 
+def _fooled(c: TrainConfig) -> list[Fix | None]:
+    return [
+        *_balance(c),
+        _fix(c, {"regularization.unrolled_steps": 5}, "ring_fix_unrolled: W1 <= 0.25"),
+    ]
+
+
 def _lr(c: TrainConfig) -> list[Fix | None]:
     return [
         _fix(
@@ -113,7 +125,7 @@ PRESCRIPTIONS: dict[str, Callable[[TrainConfig], list[Fix | None]]] = {
     "oscillation": _oscillation,
     "vanishing_gradients": _vanishing,
     "d_overpowers_g": _balance,
-    "d_fooled": _balance,
+    "d_fooled": _fooled,
     "lr_too_high": _lr,
     "clipping_saturation": _clipping,
 }
