@@ -68,7 +68,11 @@ def dirac() -> TrainConfig:
 
 
 # ----------------------------------------------------------------- each detector, on rows
-COLLAPSED = {"modes_covered_20": 1, "high_quality": lambda i: 0.9 if i % 2 else 0.05, "w1": 1.6}
+COLLAPSED: dict[str, Any] = {
+    "modes_covered_20": 1,
+    "high_quality": lambda i: 0.9 if i % 2 else 0.05,
+    "w1": 1.6,
+}
 
 
 @pytest.mark.parametrize(
