@@ -37,6 +37,7 @@ class Finding:
     name: str
     since: int
     until: int | None
+    named_at: int  # the step of the row on which the doctor first named it (>= since)
     confidence: float  # 0.5 when first reported, 1.0 once it has held three times as long
     evidence: str  # the numbers behind it, from the latest row it held on
     symptom: str  # what the user sees, in the course's plain words
@@ -52,6 +53,7 @@ class Finding:
             "name": self.name,
             "since": self.since,
             "until": self.until,
+            "named_at": self.named_at,
             "confidence": round(self.confidence, 3),
             "evidence": self.evidence,
             "symptom": self.symptom,
@@ -75,7 +77,7 @@ class Finding:
             f"  cause:    {self.cause}",
         ]
         for rank, fix in enumerate(self.fixes, start=1):
-            lines.append(f"  fix {rank}:    {fix.label} ({fix.why})")
+            lines.append(f"  fix {rank}:    {fix.label} (measured: {fix.scene}, {fix.why})")
         if self.no_fix:
             lines.append(f"  no fix:   {self.no_fix}")
         return "\n".join(lines)
@@ -83,13 +85,23 @@ class Finding:
 
 @dataclass
 class _Track:
-    """One detector's state: the current run of rows it held on, and its findings."""
+    """One detector's state: the current run of rows it held on, and its open finding."""
 
     held_since: int | None = None  # first step of the current run of rows it holds on
     failing_since: int | None = None  # while a finding is open: first step it stopped holding
-    open_at: int | None = None  # index in `episodes` of the finding still going on
-    evidence: str = ""
-    last_held: int = 0
+    open_at: int | None = None  # index in `_episodes` of its finding still going on
+
+
+@dataclass
+class _Episode:
+    """A finding as it is being written: `evidence` and `last` follow the newest row."""
+
+    name: str
+    since: int
+    named_at: int
+    evidence: str
+    last: int
+    until: int | None = None
 
 
 class Doctor:
@@ -104,8 +116,7 @@ class Doctor:
         self._seen = 0
         self._last_step = math.nan
         self._tracks = {rule.name: _Track() for rule in RULES}
-        # (rule name, since, until or None, evidence, last step held) in order of onset
-        self._episodes: list[list[Any]] = []
+        self._episodes: list[_Episode] = []  # in order of onset
 
     def set_config(self, config: TrainConfig) -> None:
         """A live change (or an applied fix): later rows are judged, and fixes offered, for
@@ -136,14 +147,15 @@ class Doctor:
         track = self._tracks[rule.name]
         evidence = rule.holds(window)
         if evidence is not None:
-            track.evidence, track.last_held, track.failing_since = evidence, step, None
+            track.failing_since = None
             if track.held_since is None:
                 track.held_since = window.onset(rule)
             if track.open_at is None and step - track.held_since >= rule.hold_steps:
                 track.open_at = len(self._episodes)
-                self._episodes.append([rule.name, track.held_since, None, evidence, step])
+                self._episodes.append(_Episode(rule.name, track.held_since, step, evidence, step))
             elif track.open_at is not None:
-                self._episodes[track.open_at][3:] = [evidence, step]
+                episode = self._episodes[track.open_at]
+                episode.evidence, episode.last = evidence, step
             return
         if track.open_at is None:
             track.held_since = None
@@ -151,7 +163,7 @@ class Doctor:
         if track.failing_since is None:
             track.failing_since = step
         if step - track.failing_since >= rule.hold_steps:  # ended: it stopped holding then
-            self._episodes[track.open_at][2] = track.failing_since
+            self._episodes[track.open_at].until = track.failing_since
             track.open_at = track.held_since = track.failing_since = None
 
     @property
@@ -159,17 +171,18 @@ class Doctor:
         """Every finding so far, in order of onset; fixes for the current settings."""
         by_name = {rule.name: rule for rule in RULES}
         found = []
-        for name, since, until, evidence, last in self._episodes:
-            rule = by_name[name]
-            held = (last - since) / max(rule.hold_steps, 1)
-            fixes, no_fix = prescribe(name, self.config)
+        for episode in self._episodes:
+            rule = by_name[episode.name]
+            held = (episode.last - episode.since) / max(rule.hold_steps, 1)
+            fixes, no_fix = prescribe(episode.name, self.config)
             found.append(
                 Finding(
-                    name=name,
-                    since=int(since),
-                    until=None if until is None else int(until),
+                    name=episode.name,
+                    since=episode.since,
+                    until=episode.until,
+                    named_at=episode.named_at,
                     confidence=min(1.0, 0.5 + held / 6),
-                    evidence=evidence,
+                    evidence=episode.evidence,
                     symptom=rule.symptom,
                     cause=rule.cause,
                     part=rule.part,

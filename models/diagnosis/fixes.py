@@ -19,7 +19,8 @@ class Fix:
     """A set of knob changes applied as one edit ("Apply fix"), e.g. R1 gamma = 1."""
 
     items: tuple[tuple[str, Any], ...]  # (dotted knob key, new value), in the order shown
-    why: str  # where it is measured to work
+    scene: str  # the shipped fix scene that shows it working (its claims are the proof)
+    why: str  # what that scene measures
 
     @property
     def changes(self) -> dict[str, Any]:
@@ -32,10 +33,10 @@ class Fix:
         return ", ".join(label(key, value) for key, value in self.items)
 
     def to_json(self) -> dict[str, Any]:
-        return {"changes": self.changes, "label": self.label, "why": self.why}
+        return {"changes": self.changes, "label": self.label, "scene": self.scene, "why": self.why}
 
 
-def _fix(config: TrainConfig, changes: Mapping[str, Any], why: str) -> Fix | None:
+def _fix(config: TrainConfig, changes: Mapping[str, Any], proof: str) -> Fix | None:
     """The fix, or None when every change is already in effect or this run cannot take it
     (packing 4 with a batch of 6)."""
     todo = tuple((k, v) for k, v in changes.items() if config.value(k) != v)
@@ -43,7 +44,8 @@ def _fix(config: TrainConfig, changes: Mapping[str, Any], why: str) -> Fix | Non
         config.with_changes(dict(todo))
     except ConfigError:
         return None
-    return Fix(todo, why) if todo else None
+    scene, _, why = proof.partition(": ")
+    return Fix(todo, scene, why) if todo else None
 
 
 def _collapse(c: TrainConfig) -> list[Fix | None]:
@@ -57,7 +59,11 @@ def _collapse(c: TrainConfig) -> list[Fix | None]:
         ]
     return [
         _fix(c, {"regularization.r1_gamma": 1.0}, "ring_fix_r1: W1 <= 0.5 by step 1000"),
-        _fix(c, {"regularization.spectral_norm": True}, "ring_fix_spectral_norm"),
+        _fix(
+            c,
+            {"regularization.spectral_norm": True},
+            "ring_fix_spectral_norm: W1 <= 0.5 by step 1000",
+        ),
         _fix(c, {"regularization.pack": 4}, "ring_fix_pacgan: 6+ modes on average"),
     ]
 
@@ -71,7 +77,11 @@ def _oscillation(c: TrainConfig) -> list[Fix | None]:
         return []  # WGAN-GP's penalty does not damp the orbit (dirac_wgan_gp); R1 unmeasured
     return [
         _fix(c, {"regularization.r1_gamma": 0.3}, "dirac_r1: distance < 0.01 by step 500"),
-        _fix(c, {"regularization.instance_noise": 0.5}, "dirac_instance_noise"),
+        _fix(
+            c,
+            {"regularization.instance_noise": 0.5},
+            "dirac_instance_noise: mean distance <= 0.6 over steps 500-1000",
+        ),
     ]
 
 
