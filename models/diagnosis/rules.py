@@ -240,7 +240,9 @@ class Rule:
     applies: Callable[[TrainConfig], bool]
     test: Callable[[Window], str | None]  # the evidence when it holds, None otherwise
     span: int  # the trailing steps it looks at
-    hold_steps: int  # how long it must hold before it is named (and stop before it ends)
+    # How long it must hold before it is named, counted from its window's first step (a
+    # windowed rule is named as soon as its window holds), and stop holding before it ends.
+    hold_steps: int
     symptom: str
     cause: str
 
