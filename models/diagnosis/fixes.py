@@ -73,7 +73,7 @@ def _hopping(c: TrainConfig) -> list[Fix | None]:
 
 
 def _oscillation(c: TrainConfig) -> list[Fix | None]:
-    r1 = {"regularization.r1_gamma": 0.3}
+    r1: dict[str, Any] = {"regularization.r1_gamma": 0.3}
     if c.training.loss in ("wgan", "wgan-gp"):
         # the critic's penalty does not damp the orbit (dirac_wgan_gp); the minimax loss with
         # R1 does, applied mid-orbit too (dirac_wgan_gp changed at step 400: distance < 0.01
