@@ -1,5 +1,5 @@
-"""The `ganscope` command. Headless subcommands (train, scenes, bench's engine part) never
-import Qt, so they run on a server or in a terminal without a display.
+"""The `ganscope` command. Headless subcommands (train, diagnose, scenes, bench's engine
+part) never import Qt, so they run on a server or in a terminal without a display.
 
 Exit codes: 0 ok, 2 bad input (the message names the key or flag and what is allowed),
 1 anything else (including a run that diverged).
@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from app.cli_diagnose import add_parser as add_diagnose_parser
 from app.cli_input import (
     BadInput,
     parse_fork_steps,
@@ -354,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="log metrics every K iterations (default: steps/100)",
     )
     trainer.set_defaults(func=cmd_train)
+    add_diagnose_parser(sub)
 
     exporter = sub.add_parser(
         "export", help="render an animation (mp4, gif), a still (png, svg) or metrics (csv)"

@@ -86,24 +86,39 @@ def cmd_train(args: argparse.Namespace) -> int:
     final = history.rows()[-1]
     if trainer.diverged:
         print(trainer.diverged, file=sys.stderr)
-    print_record(final, {"scene": name, "seed": config.training.seed}, trainer.diverged, args.json)
+    about = {"scene": name, "seed": config.training.seed}
+    print_record(final, about, trainer.diverged, args.json, findings(history, trainer.config))
     return EXIT_FAILED if trainer.diverged else EXIT_OK
 
 
+def findings(history: Any, config: Any) -> list[dict[str, Any]]:
+    """The doctor's findings on a run, as `--json` lists them (empty when healthy)."""
+    from models.diagnosis.doctor import diagnose
+
+    return [finding.to_json() for finding in diagnose(history, config)]
+
+
 def print_record(
-    final: dict[str, float], about: dict[str, Any], diverged: str | None, as_json: bool
+    final: dict[str, float],
+    about: dict[str, Any],
+    diverged: str | None,
+    as_json: bool,
+    diagnosis: list[dict[str, Any]],
 ) -> None:
-    """One run's final metrics: a JSON object (undefined values null), or a line of text."""
+    """One run's final metrics and the doctor's findings: a JSON object (undefined values
+    null), or a line of text (the findings named at its end)."""
     from models import run
 
     if as_json:
         report: dict[str, Any] = {k: run.json_ready(v) for k, v in final.items()}
-        report.update(about, diverged=diverged)
+        report.update(about, diverged=diverged, diagnosis=diagnosis)
         print(json.dumps(report))
     else:
         keys = [k for k in (*CONTRACT_KEYS, *DIRAC_KEYS) if k in final and final[k] == final[k]]
         head = " ".join(f"{k}={v}" for k, v in about.items() if k != "scene")
-        print(head + ("  " if head else "") + "  ".join(f"{k}={final[k]:.4g}" for k in keys))
+        named = "  diagnosis: " + ", ".join(f["name"] for f in diagnosis) if diagnosis else ""
+        line = "  ".join(f"{k}={final[k]:.4g}" for k in keys)
+        print(head + ("  " if head else "") + line + named)
 
 
 def train_sweep(args: argparse.Namespace) -> int:
@@ -139,6 +154,7 @@ def train_sweep(args: argparse.Namespace) -> int:
     histories = run.train_group(group, args.steps, log_every, progress)
     failed = False
     for trainer, history, facts in zip(group.trainers, histories, about, strict=True):
-        print_record(history.rows()[-1], facts, trainer.diverged, args.json)
+        diagnosis = findings(history, trainer.config)
+        print_record(history.rows()[-1], facts, trainer.diverged, args.json, diagnosis)
         failed = failed or trainer.diverged is not None
     return EXIT_FAILED if failed else EXIT_OK

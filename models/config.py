@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from models.diagnosis.names import FindingName
 from models.knobs import (
     KNOB_BY_KEY,
     Activation,
@@ -269,6 +270,14 @@ class CheckConfig(_Section):
     fast: StrictBool = False
 
 
+class DiagnosisConfig(_Section):
+    """The finding a failure scene teaches (models/diagnosis): the doctor must name it by
+    step `by` (tests/test_diagnosis.py checks it over seeds, as claims are checked)."""
+
+    name: FindingName
+    by: StrictInt = Field(1000, ge=1, le=10**6)
+
+
 class TrainConfig(_Section):
     """The whole scene: what is trained, how, and what it should show."""
 
@@ -281,6 +290,7 @@ class TrainConfig(_Section):
     regularization: RegularizationConfig = RegularizationConfig()
     view: ViewConfig = ViewConfig()
     checks: list[CheckConfig] = Field(default_factory=list, max_length=100)
+    diagnosis: list[DiagnosisConfig] = Field(default_factory=list, max_length=16)
 
     @field_validator("schema_version", mode="before")
     @classmethod
@@ -397,8 +407,9 @@ class TrainConfig(_Section):
     def to_toml(self) -> str:
         """The config as a scene file that loads back to the same config."""
         data: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
-        if not data.get("checks"):
-            data.pop("checks", None)
+        for listed in ("checks", "diagnosis"):
+            if not data.get(listed):
+                data.pop(listed, None)
         return tomli_w.dumps(data)
 
     def with_changes(self, changes: Mapping[str, Any]) -> TrainConfig:

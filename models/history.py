@@ -81,6 +81,13 @@ class MetricHistory:
     def column(self, key: str) -> np.ndarray:
         return self._data[: self.size, COLUMNS.index(key)]
 
+    def block(self, start: int) -> np.ndarray:
+        """Rows from index `start` on, as an array (columns as COLUMNS): a read-only view,
+        for readers that take new rows incrementally (the doctor)."""
+        view = self._data[start : self.size]
+        view.flags.writeable = False
+        return view
+
     def rows(self) -> list[dict[str, float]]:
         return [dict(zip(COLUMNS, row, strict=True)) for row in self._data[: self.size]]
 

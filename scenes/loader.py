@@ -37,6 +37,13 @@ def parse_scene_text(text: str, name: str = "scene", path: Path | None = None) -
         raise ConfigError([f"{name}: arrays or tables nested too deeply to read"]) from None
     config = parse_config(data)
     _claims_within_length(config, name)
+    if config.diagnosis and config.scene.role != "failure":
+        raise ConfigError(
+            [
+                f"{name}: diagnosis: only a failure scene declares the finding it teaches "
+                f"(scene.role is '{config.scene.role}')"
+            ]
+        )
     scene = Scene(name, config, path)
     if config.target.kind == "points":
         build_target(config.target, scene.base_dir)  # read and check the CSV now, not mid-run

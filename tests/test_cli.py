@@ -31,6 +31,7 @@ def test_train_default_scene_2000_steps_prints_every_contract_key(
     assert set(CONTRACT_KEYS) <= set(report)
     assert report["step"] == 2000 and report["steps_per_s"] > 0 and report["wall_s"] > 0
     assert report["modes_total"] == 8 and report["diverged"] is None
+    assert report["diagnosis"] == []  # a healthy run: the doctor finds nothing
     assert err == ""  # no progress bar when not on a terminal
 
 
@@ -142,6 +143,7 @@ def test_headless_commands_never_import_qt() -> None:
     probe = (
         "import sys; from app.cli import main; "
         "main(['train', 'sandbox_ring', '--steps', '2', '--json']); main(['scenes']); "
+        "main(['diagnose', 'sandbox_dirac', '--steps', '5']); "
         "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'superqt'))]; "
         "assert not bad, bad"
     )
@@ -184,6 +186,7 @@ def test_sweep_gives_one_record_per_variant_and_seed(capsys: pytest.CaptureFixtu
         for r in records
     }
     assert len(combos) == 8 and all(r["step"] == 20 for r in records)
+    assert all(r["diagnosis"] == [] for r in records)  # 20 steps: too early to name any
 
 
 def test_a_sweep_equals_the_runs_one_by_one(capsys: pytest.CaptureFixture[str]) -> None:
@@ -231,3 +234,36 @@ def test_calibrate_live_fix_forks_the_failure_and_counts_the_seeds_per_fix_and_s
     ]
     code, _, err = run_cli(capsys, "calibrate", "ring_collapse", "--live-fix", "--at", "0")
     assert code == 2 and "--at: 1 to 16 steps" in err
+
+
+def test_train_json_names_the_failure_and_its_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "train", "vanishing_minimax", "--steps", "200", "--json")
+    assert code == 0, err
+    found = {f["name"]: f for f in json.loads(out)["diagnosis"]}
+    vanishing = found["vanishing_gradients"]
+    assert vanishing["since"] <= 200 and vanishing["until"] is None
+    assert "|grad G|" in vanishing["evidence"] and 0.5 <= vanishing["confidence"] <= 1
+    assert vanishing["fixes"][0]["changes"] == {"training.loss": "ns"}
+
+
+def test_diagnose_prints_the_finding_in_words(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "diagnose", "dirac_alternating", "--steps", "500")
+    assert code == 0, err
+    assert "oscillation (since step" in out and "fix 1:    R1 gamma = 0.3" in out
+    code, out, _ = run_cli(capsys, "diagnose", "dirac_r1", "--steps", "500")
+    assert code == 0 and "no finding" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("diagnose", "no_such_scene"), "no such scene"),
+        (("diagnose", "dirac_r1", "--steps", "-1"), "--steps"),
+        (("diagnose", "dirac_r1", "--set", "training.lr_q=1"), "training.lr_q"),
+    ],
+)
+def test_diagnose_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], args: tuple[str, ...], named: str
+) -> None:
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2 and named in err and out == ""
